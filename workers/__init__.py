@@ -1,0 +1,1 @@
+"""Celery glue: the app, its configuration and the verify task."""
