@@ -106,8 +106,13 @@ class Settings(BaseSettings):
     # --- tasks ----------------------------------------------------------------------------
     task_seed: int = Field(default=0, description="Seed of FIM span selection.")
     span_mix: dict[str, float] = Field(
-        default={"tactic": 0.35, "tactic_run": 0.25, "subproof": 0.2, "calc_step": 0.05,
-                 "proof": 0.15},
+        default={
+            "tactic": 0.35,
+            "tactic_run": 0.25,
+            "subproof": 0.2,
+            "calc_step": 0.05,
+            "proof": 0.15,
+        },
         description="Relative weights of span kinds when building tasks.",
     )
     split_fractions: dict[str, float] = Field(
