@@ -21,6 +21,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from fimrl.errors import FimrlError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE_ENV = "FIMRL_CONFIG"
 DEFAULT_CONFIG_FILE = Path("fimrl.toml")
@@ -197,7 +199,7 @@ class Settings(BaseSettings):
         return out
 
 
-class ConfigError(RuntimeError):
+class ConfigError(FimrlError):
     """Configuration that cannot work; the message names the problem and the fix."""
 
 

