@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Final
 
 __all__ = [
@@ -138,13 +139,15 @@ KEYWORDS: Final[frozenset[str]] = frozenset(
 )
 
 # Lean's isLetterLike (Greek without λ Π Σ, Coptic, polytonic Greek, the letter-like
-# block and the mathematical alphanumerics) is approximated with Python's ``\w`` minus
-# λ Π Σ, plus the letter-like block explicitly (℘ and friends are not \w).  Subscripts
-# (₀, ₐ, ᵢ, ...) are \w in Python.  Identifier parts may continue with ' ! ?.
-_ID_START = r"(?:[^\W\dλΠΣ]|[\u2100-\u214f])"
-_ID_REST = r"(?:[^\WλΠΣ]|[\u2100-\u214f'!?])"
-_ID_PART = rf"(?:«[^»]*»|{_ID_START}{_ID_REST}*)"
-_IDENT = rf"{_ID_PART}(?:\.{_ID_PART})*"
+# block and the mathematical alphanumerics) is approximated with Python's ``\w``:
+# identifiers start with a non-digit word character other than λ Π Σ (so ``λx`` is
+# the binder λ followed by ``x``) and continue with word characters, ' ! ? and the
+# letter-like block.  Subscripts (₀, ₐ, ᵢ, ...) are \w in Python.  Single character
+# classes (not alternations) keep the regex engine fast.
+_ID_START = r"[^\W\dλΠΣ]"
+_ID_REST = r"[\w'!?\u2100-\u214f]"
+_ID_PART = rf"(?:«[^»]*»|{_ID_START}{_ID_REST}*+)"
+_IDENT = rf"{_ID_PART}(?:\.{_ID_PART})*+"
 
 # Multi-character symbols, longest first so the alternation picks the longest match.
 _MULTI_SYMBOLS = sorted(
@@ -370,3 +373,181 @@ def tokenize(text: str) -> list[Token]:
     """
     kinds, starts, ends = scan(text)
     return [Token(k, text[s:e], s, e) for k, s, e in zip(kinds, starts, ends, strict=True)]
+
+
+# ---------------------------------------------------------------------------------
+# Fast path for the parsers: significant tokens only, scanned by ``re.findall``.
+# ---------------------------------------------------------------------------------
+
+# Block comments with up to two levels of nesting, written with possessive
+# quantifiers so an unterminated comment fails in linear time.  Deeper nesting (and
+# every other construct the fast pattern cannot finish) matches the ``hard``
+# alternative instead, which sends the whole text to the exact scanner above.
+_B0 = r"/-(?:[^/-]++|/(?!-)|-(?!/))*+-/"
+_B1 = rf"/-(?:[^/-]++|/(?!-)|-(?!/)|{_B0})*+-/"
+_B2 = rf"/-(?:[^/-]++|/(?!-)|-(?!/)|{_B1})*+-/"
+_FAST = re.compile(
+    r"[ \t\f\v\r\n]*+(?:"
+    + "|".join(
+        [
+            rf"r(?<!{_ID_REST}r)\"[^\"]*+\"",
+            rf"r(?<!{_ID_REST}r)#\"(?:[^\"]++|\"(?!#))*+\"#",
+            rf"[smf](?<!{_ID_REST}[smf])!\"(?:[^\"\\{{]++|\\.|\{{[^\"}}]*+\}})*+\"",
+            rf"r(?<!{_ID_REST}r)#+\"|[smf](?<!{_ID_REST}[smf])!\"",  # hard prefixes
+            _IDENT,
+            r"--[^\r\n]*+",
+            _B2,
+            r"\"(?:[^\"\\]++|\\.)*+\"",
+            r"'(?:[^'\\\r\n]|\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|.))'",
+            r"/-|\"|'(?!')",  # hard: see above
+            r"#[A-Za-z_][A-Za-z0-9_.!?]*",
+            r"(?<=\.)[0-9]+|0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+"
+            r"|[0-9][0-9_]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?",
+            _SYMBOL,
+            r".",
+        ]
+    )
+    + ")",
+    re.DOTALL,
+)
+_LAYOUT = " \t\f\v\r\n"
+_HARD_TOKENS = frozenset({"/-", '"', "'", 's!"', 'm!"', 'f!"'})
+_ASCII_KIND: dict[str, str] = {}
+for _c in map(chr, range(128)):
+    if _c.isalpha() or _c == "_":
+        _ASCII_KIND[_c] = "ident"
+    elif _c.isdigit():
+        _ASCII_KIND[_c] = "number"
+    elif _c == '"':
+        _ASCII_KIND[_c] = "string"
+    elif _c not in "-/'#":
+        _ASCII_KIND[_c] = "symbol"
+_ID_START_RE = re.compile(_ID_START)
+
+
+def _classify(tok: str) -> str:
+    """Kind of a significant token from its text (mirrors the master pattern)."""
+    c = tok[0]
+    kind = _ASCII_KIND.get(c)
+    if kind is None:
+        if c == "'":
+            kind = "char" if len(tok) > 1 else "symbol"
+        elif c == "#":
+            kind = "command" if len(tok) > 1 and tok[1] not in "[" else "symbol"
+        elif c == "-" or c == "/":
+            if tok[:2] == "--":
+                kind = "line_comment"
+            elif tok[:2] == "/-":
+                kind = "doc_comment" if tok[2] in "-!" and len(tok) > 4 else "block_comment"
+            else:
+                kind = "symbol"
+        elif c == "«" or _ID_START_RE.match(c):
+            kind = "ident"
+        else:
+            kind = "symbol"
+    if kind == "ident":
+        if tok in KEYWORDS:
+            return "keyword"
+        if tok[-1] in '"#':
+            return "string"
+    return kind
+
+
+class SigTokens:
+    """Significant (non-trivia) tokens of a text as parallel lists.
+
+    This is what the declaration and tactic parsers consume.  Comments and layout
+    are dropped, but layout is summarised in ``bol`` (the token is the first
+    significant token on its line) and :meth:`col`.  Offsets are character offsets
+    into ``text``.
+    """
+
+    __slots__ = ("bol", "ends", "kinds", "starts", "text", "toks")
+
+    def __init__(
+        self,
+        text: str,
+        toks: list[str],
+        kinds: list[str],
+        starts: list[int],
+        ends: list[int],
+        bol: list[bool],
+    ) -> None:
+        self.text = text
+        self.toks = toks
+        self.kinds = kinds
+        self.starts = starts
+        self.ends = ends
+        self.bol = bol
+
+    def __len__(self) -> int:
+        return len(self.toks)
+
+    def col(self, i: int) -> int:
+        """Column (0-based, in characters) of token ``i``."""
+        start = self.starts[i]
+        return start - self.text.rfind("\n", 0, start) - 1
+
+
+def _from_exact(text: str) -> tuple[list[str], list[int], list[int], list[bool]]:
+    """Significant tokens via the exact scanner, with ``bol`` computed as on the fast path.
+
+    ``bol`` is true when the layout directly before the token (back to the previous
+    token of any kind, comments included) contains a line break.
+    """
+    kinds, starts, ends = scan(text)
+    toks: list[str] = []
+    sig_starts: list[int] = []
+    sig_ends: list[int] = []
+    bol: list[bool] = []
+    newline = False
+    for k, s, e in zip(kinds, starts, ends, strict=True):
+        if k == "newline":
+            newline = True
+        elif k == "whitespace":
+            continue
+        elif k in TRIVIA:
+            newline = False
+        else:
+            toks.append(text[s:e])
+            sig_starts.append(s)
+            sig_ends.append(e)
+            bol.append(newline)
+            newline = False
+    return toks, sig_starts, sig_ends, bol
+
+
+def lex_significant(text: str) -> SigTokens:
+    """Lex ``text`` and keep only significant tokens (no layout, no comments).
+
+    Uses one ``re.findall`` over the whole text (all scanning in C), then derives
+    offsets and kinds with list comprehensions.  Texts containing constructs the
+    fast pattern cannot finish (comments nested deeper than three levels, raw
+    strings with ``#`` fences, interpolations containing strings, or malformed
+    literals) are re-scanned with the exact scanner, which also raises
+    :class:`LeanSyntaxError` where appropriate.  Both paths yield identical tokens
+    (tested).
+    """
+    raw = _FAST.findall(text)
+    layout = _LAYOUT
+    toks = [x.lstrip(layout) for x in raw]
+    if not _HARD_TOKENS.isdisjoint(toks) or "r#" in text:
+        toks, starts, ends, bol = _from_exact(text)
+    else:
+        ends = list(accumulate(map(len, raw)))
+        starts = [e - len(t) for e, t in zip(ends, toks, strict=True)]
+        bol = [
+            len(x) != len(t) and "\n" in x[: len(x) - len(t)]
+            for x, t in zip(raw, toks, strict=True)
+        ]
+        if "--" in text or "/-" in text:
+            keep = [i for i, t in enumerate(toks) if t[:2] not in ("--", "/-")]
+            if len(keep) != len(toks):
+                toks = [toks[i] for i in keep]
+                starts = [starts[i] for i in keep]
+                ends = [ends[i] for i in keep]
+                bol = [bol[i] for i in keep]
+    kinds = [_classify(t) for t in toks]
+    if bol:
+        bol[0] = text.rfind("\n", 0, starts[0]) >= 0 or not text[: starts[0]].strip()
+    return SigTokens(text, toks, kinds, starts, ends, bol)

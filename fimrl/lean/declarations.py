@@ -1,0 +1,567 @@
+"""Split a Lean 4 file into its import header and top-level commands, and find declarations.
+
+Why this exists: a FIM task must be checkable on its own.  The verifier runs
+``header + declaration`` (with the hole filled) rather than the whole file, so for
+every declaration we need (a) its exact text span, (b) where its statement and proof
+body are, and (c) the Lean source that puts it back in context: the imports, the
+``namespace``/``section`` scopes it sits in, the ``open``/``variable``/``universe``/
+``set_option`` commands in force, and the earlier declarations of the same file that it
+(transitively) uses.  Lean closes open scopes at end of input, so no footer is needed
+(:attr:`Declaration.footer` has the matching ``end`` lines for callers that want one).
+
+How commands are found: Lean commands begin with a command keyword.  A line whose
+first token sits in column 0 and is a command keyword, an attribute ``@[``, a
+``#command`` or a declaration modifier starts a command; declaration keywords
+(``theorem``, ``def``, ...) and scope keywords start a command at any indentation
+(they cannot occur inside terms or tactic blocks).  Modifier-only pieces
+(``@[simp]`` on its own line, ``private``) and ``open Foo in`` / ``set_option o v in``
+prefixes are merged into the command they modify.
+
+Everything here is a single forward pass over significant tokens with explicit stacks:
+no recursion, so pathological nesting cannot exhaust the Python stack.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import Final
+
+from fimrl.lean.lexer import SigTokens, lex_significant, scan
+
+__all__ = [
+    "DECL_KINDS",
+    "Command",
+    "Declaration",
+    "ParsedFile",
+    "bracket_levels",
+    "parse_file",
+]
+
+#: Declaration kinds that FIM tasks are cut from.
+DECL_KINDS: Final[frozenset[str]] = frozenset(
+    {"theorem", "lemma", "example", "instance", "def", "abbrev"}
+)
+
+_MODIFIERS: Final[frozenset[str]] = frozenset(
+    {"private", "protected", "public", "noncomputable", "nonrec", "partial", "unsafe", "local",
+     "scoped"}
+)  # fmt: skip
+# Keywords that begin a command wherever they appear first on a line.
+_ANYWHERE: Final[frozenset[str]] = frozenset(
+    {"theorem", "lemma", "def", "example", "instance", "abbrev", "axiom", "opaque", "structure",
+     "class", "inductive", "coinductive", "namespace", "section", "end", "mutual", "universe",
+     "variable", "import", "prelude"}
+)  # fmt: skip
+# Keywords and command-like identifiers that begin a command only in column 0.
+_COLUMN0: Final[frozenset[str]] = frozenset(
+    {"open", "export", "set_option", "attribute", "include", "omit", "macro", "syntax",
+     "macro_rules", "elab", "elab_rules", "notation", "infix", "infixl", "infixr", "prefix",
+     "postfix", "deriving", "initialize", "builtin_initialize", "declare_syntax_cat", "run_cmd",
+     "run_elab", "run_meta", "add_decl_doc", "alias", "@["} | _MODIFIERS
+)  # fmt: skip
+_CONTEXT: Final[frozenset[str]] = frozenset(
+    {"open", "export", "variable", "universe", "set_option", "include", "omit"}
+)
+# Commands the header always keeps: they change how later text elaborates (notation,
+# instances, attributes, inductive types whose constructors are used by dot-notation).
+_ALWAYS: Final[frozenset[str]] = frozenset(
+    {"instance", "structure", "class", "inductive", "coinductive", "attribute", "macro",
+     "syntax", "macro_rules", "elab", "elab_rules", "notation", "infix", "infixl", "infixr",
+     "prefix", "postfix", "deriving", "declare_syntax_cat", "other", "axiom"}
+)  # fmt: skip
+_OPENERS: Final[dict[str, int]] = {
+    "(": 1, "[": 1, "{": 1, "⟨": 1, "⦃": 1, "@[": 1, "#[": 1, "%[": 1,
+    ")": -1, "]": -1, "}": -1, "⟩": -1, "⦄": -1,
+}  # fmt: skip
+_BODY_STOP: Final[frozenset[str]] = frozenset(
+    {"termination_by", "decreasing_by", "where", "deriving"}
+)
+
+
+def bracket_levels(toks: Sequence[str]) -> list[int]:
+    """Nesting level of each token: an opener and its closer share a level.
+
+    Tokens inside a pair are one level deeper.  Unbalanced closers simply drive the
+    level down (it may go negative); nothing here raises.
+    """
+    deltas = [_OPENERS.get(t, 0) for t in toks]
+    after = list(accumulate(deltas, initial=0))[1:]
+    return [a - 1 if d == 1 else a for a, d in zip(after, deltas, strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One top-level command: ``kind`` is its keyword (``theorem``, ``open``, ...).
+
+    ``start``/``end`` are character offsets (doc comment, attributes and modifiers
+    included, trailing comments excluded); ``i0``/``i1`` the significant-token range.
+    ``kind`` is ``#eval``-style for hash commands and ``other`` for anything else.
+    """
+
+    kind: str
+    start: int
+    end: int
+    i0: int
+    i1: int
+    keyword_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """A theorem-like declaration with the spans FIM needs (offsets into the file text).
+
+    * ``name`` is fully qualified by the enclosing namespaces (``_root_`` honoured);
+      examples and unnamed instances get ``example@L<line>`` / ``instance@L<line>``
+      and ``synthetic_name=True``.
+    * ``statement`` covers binders and type (after the name, before ``:=``/``|``/
+      ``where``).
+    * ``body`` is the main proof body: after ``:=`` (or from the first equation arm
+      ``|``) up to, not including, ``termination_by``/``decreasing_by``/``where``/
+      ``deriving`` clauses, which are listed in ``clauses``.
+    * ``body_style``: ``tactic`` (body is ``by ...``), ``term``, ``equations``,
+      ``structure`` (``where`` fields) or ``none``.
+    """
+
+    kind: str
+    name: str
+    synthetic_name: bool
+    namespace: str
+    start: int
+    end: int
+    statement: tuple[int, int]
+    body: tuple[int, int] | None
+    body_style: str
+    clauses: tuple[tuple[str, int, int], ...]
+    modifiers: tuple[str, ...]
+    attributes: tuple[str, ...]
+    has_sorry: bool
+    in_mutual: bool
+    line: int
+    command_index: int
+    body_tokens: tuple[int, int] = (0, 0)
+    footer: str = ""
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """A parsed file: tokens, commands and declarations, plus header construction."""
+
+    text: str
+    toks: SigTokens
+    levels: list[int]
+    header_end: int
+    commands: list[Command]
+    declarations: list[Declaration]
+    _scope_kind: list[str] = field(default_factory=list)
+    _refs: dict[int, frozenset[str]] = field(default_factory=dict)
+    _by_last: dict[str, list[int]] = field(default_factory=dict)
+    _decl_of_cmd: dict[int, Declaration] = field(default_factory=dict)
+    _line_starts: list[int] = field(default_factory=list)
+
+    @property
+    def imports(self) -> str:
+        """The leading ``prelude``/``import`` block (with leading comments), or ``""``."""
+        return self.text[: self.header_end]
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and 0-based column of a character offset."""
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1]
+
+    def refs(self, cmd: int) -> frozenset[str]:
+        """Identifier components used by command ``cmd`` (for dependency tracking)."""
+        got = self._refs.get(cmd)
+        if got is None:
+            c = self.commands[cmd]
+            toks, kinds = self.toks.toks, self.toks.kinds
+            parts: set[str] = set()
+            for i in range(c.i0, c.i1):
+                if kinds[i] == "ident":
+                    parts.update(toks[i].split("."))
+            got = frozenset(parts)
+            self._refs[cmd] = got
+        return got
+
+    def dependencies(self, decl: Declaration) -> list[int]:
+        """Earlier commands that ``decl`` uses, transitively (sorted command indices).
+
+        A command counts as used when the last component of its declared name occurs as
+        a component of an identifier in a user.  This over-approximates (``foo`` in
+        ``h.foo`` matches every ``*.foo``), which only makes the header larger.
+        """
+        target = decl.command_index
+        seen: set[int] = set()
+        work = [target]
+        while work:
+            c = work.pop()
+            for part in self.refs(c):
+                for d in self._by_last.get(part, ()):
+                    if d < target and d not in seen:
+                        seen.add(d)
+                        work.append(d)
+        return sorted(seen)
+
+    def header_for(self, decl: Declaration) -> str:
+        """Lean source that, followed by ``decl``'s text, elaborates it as in the file.
+
+        Imports, then every scope and context command before the declaration in file
+        order, plus the earlier declarations it needs (see :meth:`dependencies`) and
+        those that always matter (instances, inductive types, notation, attributed
+        declarations).  ``#`` commands, examples and unused theorems are dropped, and
+        closed scopes that end up holding nothing but context are pruned.  Always ends
+        with a newline (or is empty).
+        """
+        needed = set(self.dependencies(decl))
+        kinds = self._scope_kind
+        out: list[int] = []
+        stack: list[tuple[int, bool]] = []
+        for c in range(decl.command_index):
+            k = kinds[c]
+            if k == "open_scope":
+                stack.append((len(out), False))
+                out.append(c)
+            elif k == "end":
+                if stack:
+                    pos, has = stack.pop()
+                    if has:
+                        out.append(c)
+                        if stack:
+                            stack[-1] = (stack[-1][0], True)
+                    else:
+                        del out[pos:]
+                else:
+                    out.append(c)
+            elif k == "context" or k == "always" or (k == "optional" and c in needed):
+                out.append(c)
+                if k != "context" and stack:
+                    stack[-1] = (stack[-1][0], True)
+        text = self.text
+        pieces = [text[: self.header_end].rstrip()] if self.header_end else []
+        pieces.extend(text[self.commands[c].start : self.commands[c].end] for c in out)
+        header = "\n\n".join(p for p in pieces if p)
+        return header + "\n\n" if header else ""
+
+    def dependencies_have_sorry(self, decl: Declaration) -> bool:
+        """True when a declaration ``decl`` depends on contains ``sorry``."""
+        for c in self.dependencies(decl):
+            d = self._decl_of_cmd.get(c)
+            if d is not None and d.has_sorry:
+                return True
+        return False
+
+
+def _command_starts(st: SigTokens) -> list[int]:
+    toks, kinds, bol, starts = st.toks, st.kinds, st.bol, st.starts
+    text = st.text
+    out: list[int] = []
+    for i, b in enumerate(bol):
+        if not b:
+            continue
+        t = toks[i]
+        at_col0 = starts[i] == 0 or text[starts[i] - 1] in "\n\r"
+        if (t in _ANYWHERE and kinds[i] == "keyword") or (
+            at_col0 and (t in _COLUMN0 or kinds[i] == "command")
+        ):
+            out.append(i)
+    if not out or out[0] != 0:
+        out.insert(0, 0)
+    return out
+
+
+def _skip_attrs(toks: list[str], levels: list[int], i: int, end: int) -> int:
+    """Index of the first token after attributes and modifiers starting at ``i``."""
+    while i < end:
+        t = toks[i]
+        if t == "@[":
+            lv = levels[i]
+            j = i + 1
+            while j < end and not (toks[j] == "]" and levels[j] == lv):
+                j += 1
+            i = j + 1
+        elif t in _MODIFIERS:
+            i += 1
+        else:
+            break
+    return i
+
+
+def _trim_start(text: str, prev_end: int, start: int) -> int:
+    """Move ``start`` back over a doc comment that directly precedes it."""
+    gap = text[prev_end:start]
+    if "/--" not in gap:
+        return start
+    try:
+        kinds, s, _e = scan(gap)
+    except Exception:
+        return start
+    for k, off in zip(reversed(kinds), reversed(s), strict=True):
+        if k in ("whitespace", "newline"):
+            continue
+        if k == "doc_comment" and gap[off : off + 3] == "/--":
+            return prev_end + off
+        break
+    return start
+
+
+def parse_file(text: str) -> ParsedFile:
+    """Parse Lean source into commands and declarations.
+
+    Raises :class:`~fimrl.lean.lexer.LeanSyntaxError` for lexically malformed text;
+    never raises for syntactically odd but lexable text (odd commands become
+    ``other``).
+    """
+    st = lex_significant(text)
+    toks, ends, starts = st.toks, st.ends, st.starts
+    levels = bracket_levels(toks)
+    n = len(toks)
+    raw = _command_starts(st) if n else []
+    # Merge modifier-only pieces and ``... in`` prefixes into the next command.
+    bounds: list[tuple[int, int]] = []
+    k = 0
+    while k < len(raw):
+        a = raw[k]
+        b = raw[k + 1] if k + 1 < len(raw) else n
+        while b < n and (_skip_attrs(toks, levels, a, b) >= b or toks[b - 1] == "in"):
+            k += 1
+            b = raw[k + 1] if k + 1 < len(raw) else n
+        bounds.append((a, b))
+        k += 1
+
+    commands: list[Command] = []
+    header_end = 0
+    in_header = True
+    prev_end = 0
+    for a, b in bounds:
+        if a >= b:
+            continue
+        kw = _skip_attrs(toks, levels, a, b)
+        # ``open Foo in`` / ``set_option o v in`` prefixes: the real keyword follows ``in``.
+        j = a
+        while True:
+            jj = _skip_attrs(toks, levels, j, b)
+            if jj < b and toks[jj] in ("open", "set_option"):
+                m = jj
+                while m < b and toks[m] != "in" and not (st.bol[m] and m > jj):
+                    m += 1
+                if m < b and toks[m] == "in" and m + 1 < b:
+                    j = m + 1
+                    continue
+            break
+        if j != a:
+            kw = _skip_attrs(toks, levels, j, b)
+        t = toks[kw] if kw < b else toks[a]
+        if st.kinds[kw if kw < b else a] == "command" or t in _ANYWHERE or t in _COLUMN0:
+            kind = t
+        else:
+            kind = "other"
+        if in_header and kind in ("import", "prelude"):
+            header_end = ends[b - 1]
+            prev_end = header_end
+            continue
+        in_header = False
+        start = _trim_start(text, prev_end, starts[a])
+        commands.append(Command(kind, start, ends[b - 1], a, b, kw if kw < b else a))
+        prev_end = ends[b - 1]
+    if header_end:
+        # Keep the rest of the last import line (a trailing comment) in the header.
+        nl = text.find("\n", header_end)
+        header_end = len(text) if nl < 0 else nl + 1
+
+    pf = ParsedFile(text, st, levels, header_end, commands, [])
+    pf._line_starts = _line_starts(text)
+    _analyse(pf)
+    return pf
+
+
+def _line_starts(text: str) -> list[int]:
+    out = [0]
+    find = text.find
+    pos = find("\n")
+    while pos >= 0:
+        out.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return out
+
+
+def _analyse(pf: ParsedFile) -> None:
+    """Classify commands for header building and extract declarations."""
+    st = pf.toks
+    toks, kinds_, starts, levels = st.toks, st.kinds, st.starts, pf.levels
+    namespaces: list[tuple[str, str]] = []  # (kind, name) for namespace/section/mutual
+    scope_kind: list[str] = []
+    by_last: dict[str, list[int]] = {}
+    for ci, cmd in enumerate(pf.commands):
+        kind = cmd.kind
+        kw = cmd.keyword_index
+        if kind == "namespace":
+            name = toks[kw + 1] if kw + 1 < cmd.i1 else ""
+            namespaces.append(("namespace", name))
+            scope_kind.append("open_scope")
+            continue
+        if kind == "section":
+            namespaces.append(("section", ""))
+            scope_kind.append("open_scope")
+            continue
+        if kind == "mutual":
+            namespaces.append(("mutual", ""))
+            scope_kind.append("open_scope")
+            continue
+        if kind == "end":
+            if namespaces:
+                namespaces.pop()
+            scope_kind.append("end")
+            continue
+        if kind in _CONTEXT:
+            scope_kind.append("context")
+            continue
+        if kind.startswith("#") or kind == "example":
+            scope_kind.append("drop")
+        in_mutual = any(k == "mutual" for k, _ in namespaces)
+        has_attr = toks[cmd.i0] == "@[" or "@[" in toks[cmd.i0 : kw]
+        is_decl_like = kind in ("theorem", "lemma", "def", "abbrev", "opaque")
+        if not (kind.startswith("#") or kind == "example"):
+            if kind in _ALWAYS or has_attr or in_mutual or not is_decl_like:
+                scope_kind.append("always")
+            else:
+                scope_kind.append("optional")
+        # Name of what the command declares (for dependency lookup and the Declaration).
+        name_tok = ""
+        j = kw + 1
+        if kind == "instance" and j < cmd.i1 and toks[j] == "(":
+            lv = levels[j]
+            j += 1
+            while j < cmd.i1 and not (toks[j] == ")" and levels[j] == lv):
+                j += 1
+            j += 1
+        if (
+            kind not in ("example", "other")
+            and not kind.startswith("#")
+            and j < cmd.i1
+            and kinds_[j] == "ident"
+        ):
+            name_tok = toks[j]
+            j += 1
+        if name_tok and kind not in _CONTEXT:
+            last = name_tok.rsplit(".", 1)[-1].strip("«»")
+            by_last.setdefault(last, []).append(ci)
+        if kind not in DECL_KINDS:
+            continue
+        ns = ".".join(n for k, n in namespaces if k == "namespace" and n)
+        line, _col = pf.line_col(starts[kw])
+        if name_tok:
+            short = name_tok.replace("«", "").replace("»", "")
+            if short.startswith("_root_."):
+                full = short[len("_root_.") :]
+            else:
+                full = f"{ns}.{short}" if ns else short
+            synthetic = False
+        else:
+            full = f"{kind}@L{line}"
+            synthetic = True
+        footer = "".join(
+            f"end {n}\n" if k == "namespace" else "end\n" for k, n in reversed(namespaces)
+        )
+        decl = _declaration(pf, cmd, ci, kind, full, synthetic, ns, j, in_mutual, line, footer)
+        pf.declarations.append(decl)
+        pf._decl_of_cmd[ci] = decl
+    pf._scope_kind = scope_kind
+    pf._by_last = by_last
+
+
+def _declaration(
+    pf: ParsedFile,
+    cmd: Command,
+    ci: int,
+    kind: str,
+    name: str,
+    synthetic: bool,
+    ns: str,
+    sig_start: int,
+    in_mutual: bool,
+    line: int,
+    footer: str,
+) -> Declaration:
+    st = pf.toks
+    toks, starts, ends, levels, bol = st.toks, st.starts, st.ends, pf.levels, st.bol
+    i1 = cmd.i1
+    base = levels[cmd.i0] if cmd.i0 < len(levels) else 0
+    # Statement ends at the first depth-0 ``:=``, equation arm ``|`` or ``where``.
+    j = sig_start
+    body_style = "none"
+    body_i0 = i1
+    while j < i1:
+        t = toks[j]
+        if levels[j] == base:
+            if t == ":=":
+                body_i0 = j + 1
+                body_style = "term"
+                break
+            if t == "|" and bol[j]:
+                body_i0 = j
+                body_style = "equations"
+                break
+            if t == "where":
+                body_i0 = j + 1
+                body_style = "structure"
+                break
+        j += 1
+    # Trimmed to tokens: from the first token after the name to the last before ``:=``.
+    stmt_start = starts[sig_start] if sig_start < j else ends[sig_start - 1]
+    stmt_end = ends[j - 1] if sig_start < j else stmt_start
+    # Main body ends at a depth-0 clause keyword (first token on its line or not).
+    body_i1 = i1
+    clauses: list[tuple[str, int, int]] = []
+    if body_style in ("term", "equations"):
+        m = body_i0
+        while m < i1:
+            if toks[m] in _BODY_STOP and levels[m] == base:
+                body_i1 = m
+                break
+            m += 1
+        # Each clause runs to the next clause keyword.
+        c0 = body_i1
+        while c0 < i1:
+            c1 = c0 + 1
+            while c1 < i1 and not (toks[c1] in _BODY_STOP and levels[c1] == base):
+                c1 += 1
+            clauses.append((toks[c0], starts[c0], ends[c1 - 1]))
+            c0 = c1
+        if body_style == "term" and body_i0 < body_i1 and toks[body_i0] == "by":
+            body_style = "tactic"
+    body = (starts[body_i0], ends[body_i1 - 1]) if body_i0 < body_i1 else None
+    modifiers = tuple(t for t in toks[cmd.i0 : cmd.keyword_index] if t in _MODIFIERS)
+    attributes: list[str] = []
+    a = cmd.i0
+    while a < cmd.keyword_index:
+        if toks[a] == "@[":
+            lv = levels[a]
+            b = a + 1
+            while b < cmd.keyword_index and not (toks[b] == "]" and levels[b] == lv):
+                b += 1
+            attributes.append(pf.text[starts[a] : ends[min(b, cmd.keyword_index - 1)]])
+            a = b
+        a += 1
+    has_sorry = "sorry" in toks[cmd.i0 : i1] or "admit" in toks[cmd.i0 : i1]
+    return Declaration(
+        kind=kind,
+        name=name,
+        synthetic_name=synthetic,
+        namespace=ns,
+        start=cmd.start,
+        end=cmd.end,
+        statement=(stmt_start, stmt_end),
+        body=body,
+        body_style=body_style,
+        clauses=tuple(clauses),
+        modifiers=modifiers,
+        attributes=tuple(attributes),
+        has_sorry=has_sorry,
+        in_mutual=in_mutual,
+        line=line,
+        command_index=ci,
+        body_tokens=(body_i0, body_i1),
+        footer=footer,
+    )

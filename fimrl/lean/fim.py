@@ -1,0 +1,206 @@
+"""FIM tasks: declaration text cut into prefix / middle / suffix, plus its context header.
+
+The contract with the rest of fimrl (database, trainer, verifier):
+
+* ``prefix + middle + suffix`` is the declaration's text byte for byte, and
+  ``header + prefix + middle + suffix`` elaborates the declaration as in its file
+  (see :meth:`fimrl.lean.declarations.ParsedFile.header_for`);
+* the middle is a whole tactic unit (see :mod:`fimrl.lean.spans`);
+* the split is a function of the declaration's name and statement only
+  (see :mod:`fimrl.lean.splits`);
+* ``content_hash`` identifies the task for de-duplication across files and rebuilds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from fimrl.lean.declarations import DECL_KINDS, ParsedFile, parse_file
+from fimrl.lean.lexer import LeanSyntaxError
+from fimrl.lean.source import DEFAULT_MAX_BYTES, SkipFile, check_text, load_source
+from fimrl.lean.spans import DEFAULT_MIX, SPAN_KINDS, candidate_spans, select_spans
+from fimrl.lean.splits import DEFAULT_FRACTIONS, assign_split, split_key
+from fimrl.lean.tactics import TacticParser
+
+__all__ = ["BuildResult", "FimTask", "build_file", "build_tasks", "content_hash"]
+
+
+def content_hash(header: str, prefix: str, middle: str, suffix: str, span_kind: str) -> str:
+    """SHA-256 hex of the five fields, NUL-separated.
+
+    The separator matters: without it, moving a character from the prefix to the
+    middle would give the same hash for two different tasks.
+    """
+    h = hashlib.sha256()
+    for part in (header, prefix, middle, suffix, span_kind):
+        h.update(part.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FimTask:
+    """One fill-in-the-middle task.
+
+    ``line`` (1-based) and ``col`` (0-based, characters) locate the start of the hole
+    in the *source file*; ``source`` is whatever path string the caller passed.
+    """
+
+    source: str
+    decl_name: str
+    decl_kind: str
+    header: str
+    prefix: str
+    middle: str
+    suffix: str
+    span_kind: str
+    split: str
+    content_hash: str
+    line: int
+    col: int
+
+    @property
+    def text(self) -> str:
+        """The original declaration text (``prefix + middle + suffix``)."""
+        return self.prefix + self.middle + self.suffix
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain ``dict`` of the fields (for JSON or database rows)."""
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class BuildResult:
+    """Tasks from one text plus counts for reporting.
+
+    ``counts`` maps span kind to the number of tasks; ``declarations`` is the number of
+    theorem-like declarations seen; ``skipped`` maps a reason to the number of
+    declarations that yielded no task for that reason.
+    """
+
+    tasks: list[FimTask] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    declarations: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def build_tasks(
+    text: str,
+    source: str,
+    *,
+    seed: int = 0,
+    mix: Mapping[str, float] | None = None,
+    max_per_decl: int | None = 4,
+    fractions: Mapping[str, float] | None = None,
+) -> BuildResult:
+    """Cut FIM tasks from the Lean source ``text``.
+
+    ``mix`` weights span kinds (default :data:`fimrl.lean.spans.DEFAULT_MIX`); at most
+    ``max_per_decl`` tasks per declaration (``None``: every valid span of a weighted
+    kind).  The same ``text``, ``seed``, ``mix`` and ``max_per_decl`` always give the
+    same tasks.  Declarations containing (or depending on) ``sorry``, inside ``mutual``
+    blocks, or without tactic blocks yield nothing and are counted in ``skipped``.
+
+    Raises :class:`~fimrl.lean.source.SkipFile` when the text cannot be used (NUL
+    characters, lexical errors such as an unterminated comment).
+    """
+    check_text(text)
+    try:
+        pf = parse_file(text)
+    except LeanSyntaxError as exc:
+        line = text.count("\n", 0, exc.offset) + 1
+        raise SkipFile(f"{exc.message} at line {line}") from exc
+    return _build(pf, source, seed, mix or DEFAULT_MIX, max_per_decl, fractions)
+
+
+def build_file(
+    path: str | os.PathLike[str],
+    *,
+    source: str | None = None,
+    seed: int = 0,
+    mix: Mapping[str, float] | None = None,
+    max_per_decl: int | None = 4,
+    fractions: Mapping[str, float] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> BuildResult:
+    """:func:`load_source` then :func:`build_tasks`; raises ``SkipFile`` for bad files.
+
+    ``source`` is the string recorded in each task (default: ``str(path)``); pass a
+    path relative to the corpus root to keep task rows independent of checkout paths.
+    """
+    text = load_source(path, max_bytes=max_bytes)
+    return build_tasks(
+        text,
+        str(path) if source is None else source,
+        seed=seed,
+        mix=mix,
+        max_per_decl=max_per_decl,
+        fractions=fractions,
+    )
+
+
+def _build(
+    pf: ParsedFile,
+    source: str,
+    seed: int,
+    mix: Mapping[str, float],
+    max_per_decl: int | None,
+    fractions: Mapping[str, float] | None,
+) -> BuildResult:
+    text = pf.text
+    parser = TacticParser(pf.toks, pf.levels)
+    result = BuildResult(counts={k: 0 for k in SPAN_KINDS})
+    skipped = result.skipped
+    for decl in pf.declarations:
+        if decl.kind not in DECL_KINDS:
+            continue
+        result.declarations += 1
+        if decl.has_sorry:
+            skipped["sorry"] = skipped.get("sorry", 0) + 1
+            continue
+        if decl.in_mutual:
+            skipped["mutual"] = skipped.get("mutual", 0) + 1
+            continue
+        cands = candidate_spans(pf, decl, parser)
+        if not cands:
+            skipped["no tactic block"] = skipped.get("no tactic block", 0) + 1
+            continue
+        spans = select_spans(text, decl, cands, seed=seed, mix=mix, max_n=max_per_decl)
+        if not spans:
+            skipped["no valid span"] = skipped.get("no valid span", 0) + 1
+            continue
+        if pf.dependencies_have_sorry(decl):
+            skipped["depends on sorry"] = skipped.get("depends on sorry", 0) + 1
+            continue
+        header = pf.header_for(decl)
+        statement = text[decl.statement[0] : decl.statement[1]]
+        split = assign_split(
+            split_key(decl.name, statement, synthetic_name=decl.synthetic_name),
+            fractions or DEFAULT_FRACTIONS,
+        )
+        d0, d1 = decl.start, decl.end
+        for s in spans:
+            prefix, middle, suffix = text[d0 : s.start], text[s.start : s.end], text[s.end : d1]
+            line, col = pf.line_col(s.start)
+            result.tasks.append(
+                FimTask(
+                    source=source,
+                    decl_name=decl.name,
+                    decl_kind=decl.kind,
+                    header=header,
+                    prefix=prefix,
+                    middle=middle,
+                    suffix=suffix,
+                    span_kind=s.kind,
+                    split=split,
+                    content_hash=content_hash(header, prefix, middle, suffix, s.kind),
+                    line=line,
+                    col=col,
+                )
+            )
+            result.counts[s.kind] += 1
+    return result

@@ -1,0 +1,92 @@
+"""Declarations: commands, names in namespaces, spans, clauses, headers."""
+
+from __future__ import annotations
+
+from fimrl.lean.declarations import parse_file
+
+from .conftest import fixture
+
+
+def test_commands_and_names() -> None:
+    text = fixture("scopes.lean")
+    pf = parse_file(text)
+    assert pf.imports.startswith("import Std.Tactic\nimport Lean")
+    names = [(d.kind, d.name) for d in pf.declarations]
+    assert names == [
+        ("def", "Alpha.twice"),
+        ("theorem", "Alpha.length_self"),
+        ("theorem", "Alpha.unused_one"),
+        ("theorem", "Alpha.twice_zero"),
+        ("theorem", "Alpha.twice_eq"),
+        ("theorem", "Alpha.uses_twice"),
+        ("example", "example@L36"),
+        ("instance", "instance@L38"),
+        ("theorem", "outside_thing"),
+        ("def", "fact"),
+    ]
+    kinds = [c.kind for c in pf.commands]
+    assert "#eval" in kinds and "namespace" in kinds and kinds.count("end") == 2
+
+
+def test_spans_modifiers_attributes() -> None:
+    text = fixture("scopes.lean")
+    pf = parse_file(text)
+    d = {x.name: x for x in pf.declarations}
+    twice = d["Alpha.twice"]
+    assert text[twice.start : twice.end].startswith("open Nat in\n/-- The double")
+    assert text[slice(*twice.statement)] == "(n : Nat) : Nat"
+    assert twice.body_style == "term" and text[slice(*twice.body)] == "n + n"
+    zero = d["Alpha.twice_zero"]
+    assert zero.attributes == ("@[simp]",) and zero.body_style == "tactic"
+    assert d["Alpha.unused_one"].modifiers == ("private",)
+    assert d["example@L36"].synthetic_name
+    uses = d["Alpha.uses_twice"]
+    assert text[uses.start : uses.end].startswith("set_option maxRecDepth 1000 in\ntheorem")
+    fact = d["fact"]
+    assert fact.body_style == "equations"
+    assert text[slice(*fact.body)].startswith("| 0 => 1")
+    assert [c[0] for c in fact.clauses] == ["termination_by", "decreasing_by"]
+    assert "termination_by" not in text[slice(*fact.body)]
+
+
+def test_header_keeps_needed_context_only() -> None:
+    text = fixture("scopes.lean")
+    pf = parse_file(text)
+    d = {x.name: x for x in pf.declarations}
+    h = pf.header_for(d["Alpha.twice_eq"])
+    assert h.startswith("import Std.Tactic")
+    assert "universe u v" in h and "namespace Alpha" in h and "variable {α" in h
+    assert "def twice" in h  # used by the statement
+    assert "@[simp] theorem twice_zero" in h  # attributed: may be used by simp
+    assert "unused_one" not in h and "section Helpers" not in h  # pruned scope
+    assert "#eval" not in h
+    assert d["Alpha.twice_eq"].footer == "end Alpha\n"
+    outside = pf.header_for(d["outside_thing"])
+    assert "end Alpha" in outside and "instance" in outside
+
+
+def test_indented_and_mutual_and_sorry() -> None:
+    text = (
+        "namespace N\n  theorem a : True := by\n    trivial\nend N\n"
+        "mutual\n  theorem b : True := by trivial\nend\n"
+        "theorem c : True := by\n  sorry\n"
+        "theorem d : True := by\n  exact c\n"
+    )
+    pf = parse_file(text)
+    d = {x.name: x for x in pf.declarations}
+    assert set(d) == {"N.a", "b", "c", "d"}
+    assert d["b"].in_mutual and not d["N.a"].in_mutual
+    assert d["c"].has_sorry and not d["d"].has_sorry
+    assert pf.dependencies_have_sorry(d["d"])
+
+
+def test_statement_with_default_args_and_where() -> None:
+    text = "instance foo : Inhabited Nat where\n  default := by exact 0\n"
+    (d,) = parse_file(text).declarations
+    assert d.name == "foo" and d.body_style == "structure"
+    assert text[slice(*d.statement)] == ": Inhabited Nat"
+
+
+def test_odd_input_does_not_crash() -> None:
+    for text in ["", "\n\n", ":= by", "end end end", "theorem", "@[simp]", "theorem x : (((("]:
+        parse_file(text)

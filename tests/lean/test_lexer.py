@@ -1,0 +1,144 @@
+"""Lexer: token kinds for every construct, exact coverage, errors, fast path parity."""
+
+from __future__ import annotations
+
+import pytest
+
+from fimrl.lean.lexer import (
+    TRIVIA,
+    LeanSyntaxError,
+    Token,
+    lex_significant,
+    tokenize,
+)
+from fimrl.lean.synth import generate_file
+
+from .conftest import FIXTURES
+
+SYMS = [":=", "<;>", "=>", "←", "⟨", "⟩", "·", ".."]
+
+
+def kinds(text: str) -> list[tuple[str, str]]:
+    return [(t.kind, t.text) for t in tokenize(text) if t.kind not in ("whitespace", "newline")]
+
+
+def test_roundtrip_and_offsets() -> None:
+    text = (FIXTURES / "tactics.lean").read_text(encoding="utf-8")
+    toks = tokenize(text)
+    assert "".join(t.text for t in toks) == text
+    for t in toks:
+        assert text[t.start : t.end] == t.text
+    assert isinstance(toks[0], Token)
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        ("Nat.succ_le", [("ident", "Nat.succ_le")]),
+        ("h' f'' x₁ hε", [("ident", "h'"), ("ident", "f''"), ("ident", "x₁"), ("ident", "hε")]),
+        ("«my id».x", [("ident", "«my id».x")]),
+        ("get! simp? exact?", [("ident", "get!"), ("ident", "simp?"), ("ident", "exact?")]),
+        ("theorem by fun at", [("keyword", w) for w in ["theorem", "by", "fun", "at"]]),
+        ("#eval #print #exit", [("command", "#eval"), ("command", "#print"), ("command", "#exit")]),
+        ("-- hi there", [("line_comment", "-- hi there")]),
+        ("/- a /- b -/ c -/", [("block_comment", "/- a /- b -/ c -/")]),
+        ("/-- doc -/", [("doc_comment", "/-- doc -/")]),
+        ("/-! mod -/", [("doc_comment", "/-! mod -/")]),
+        ('"a\\"b -/ --"', [("string", '"a\\"b -/ --"')]),
+        ('s!"x {f "}" y} z"', [("string", 's!"x {f "}" y} z"')]),
+        ('r"no \\escape"', [("string", 'r"no \\escape"')]),
+        ('r#"has "quotes""#', [("string", 'r#"has "quotes""#')]),
+        ("'a' '\\n' '\\''", [("char", "'a'"), ("char", "'\\n'"), ("char", "'\\''")]),
+        ("0x1F 42 2.5e3 0b101", [("number", x) for x in ["0x1F", "42", "2.5e3", "0b101"]]),
+        ("h.1.2", [("ident", "h"), ("symbol", "."), ("number", "1"), ("symbol", "."),
+                   ("number", "2")]),
+        (":= <;> => ← ⟨ ⟩ · ..", [("symbol", s) for s in SYMS]),
+        ("λx", [("symbol", "λ"), ("ident", "x")]),
+        ("@[simp]", [("symbol", "@["), ("ident", "simp"), ("symbol", "]")]),
+        ("sorry", [("keyword", "sorry")]),
+    ],
+)  # fmt: skip
+def test_token_kinds(src: str, expected: list[tuple[str, str]]) -> None:
+    assert kinds(src) == expected
+
+
+def test_prime_is_not_char() -> None:
+    got = kinds("f' x = g' (h' y)")
+    assert ("ident", "f'") in got and ("ident", "g'") in got and ("ident", "h'") in got
+    assert all(k != "char" for k, _ in got)
+
+
+def test_comment_hides_string_and_string_hides_comment() -> None:
+    assert kinds('/- " -/ x') == [("block_comment", '/- " -/'), ("ident", "x")]
+    assert kinds('"/-" x') == [("string", '"/-"'), ("ident", "x")]
+
+
+def test_newline_and_whitespace_tokens() -> None:
+    toks = tokenize("a  \r\nb\n")
+    assert [t.kind for t in toks] == ["ident", "whitespace", "newline", "ident", "newline"]
+
+
+@pytest.mark.parametrize(
+    ("src", "what"),
+    [
+        ("/- never closed", "comment"),
+        ("/- /- -/ still open", "comment"),
+        ('"open string', "string"),
+        ('s!"x {y}', "string"),
+        ('r#"raw', "raw string"),
+        ("'a", "character"),
+    ],
+)
+def test_unterminated_raises(src: str, what: str) -> None:
+    with pytest.raises(LeanSyntaxError) as err:
+        tokenize(src)
+    assert what in err.value.message
+    with pytest.raises(LeanSyntaxError):
+        lex_significant(src)
+
+
+def test_error_offset() -> None:
+    with pytest.raises(LeanSyntaxError) as err:
+        tokenize('theorem x := "abc')
+    assert err.value.offset == 13
+
+
+def test_deeply_nested_comment_no_recursion() -> None:
+    text = "/-" * 10_000 + "x" + "-/" * 10_000 + " y"
+    toks = tokenize(text)
+    assert [t.kind for t in toks] == ["block_comment", "whitespace", "ident"]
+    assert lex_significant(text).toks == ["y"]
+
+
+def test_deep_parens() -> None:
+    text = "(" * 10_000 + ")" * 10_000
+    assert len(tokenize(text)) == 20_000
+
+
+def _parity(text: str) -> None:
+    sig = [t for t in tokenize(text) if t.kind not in TRIVIA]
+    st = lex_significant(text)
+    assert st.toks == [t.text for t in sig]
+    assert st.kinds == [t.kind for t in sig]
+    assert st.starts == [t.start for t in sig]
+    assert st.ends == [t.end for t in sig]
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_fast_path_matches_exact_scanner(seed: int) -> None:
+    _parity(generate_file(seed, 20))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['r##"a"# b"## c', "/- /- /- /- deep -/ -/ -/ -/ x", 's!"{"nested"}" y', "a\n  b -- c\n d"],
+)
+def test_fast_path_fallbacks(text: str) -> None:
+    _parity(text)
+
+
+def test_bol_and_col() -> None:
+    st = lex_significant("a b\n  c -- x\n  /- y -/\n  d")
+    assert st.toks == ["a", "b", "c", "d"]
+    assert st.bol == [True, False, True, True]
+    assert [st.col(i) for i in range(4)] == [0, 2, 2, 2]
