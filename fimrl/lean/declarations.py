@@ -244,6 +244,16 @@ class ParsedFile:
         header = "\n\n".join(p for p in pieces if p)
         return header + "\n\n" if header else ""
 
+    def statement_tokens(self, decl: Declaration) -> str:
+        """The statement's significant tokens joined by single spaces.
+
+        Equal to :func:`fimrl.lean.splits.normalise_statement` of the statement text,
+        without re-lexing it.
+        """
+        a = bisect.bisect_left(self.toks.starts, decl.statement[0])
+        b = bisect.bisect_left(self.toks.starts, decl.statement[1])
+        return " ".join(self.toks.toks[a:b])
+
     def dependencies_have_sorry(self, decl: Declaration) -> bool:
         """True when a declaration ``decl`` depends on contains ``sorry``."""
         for c in self.dependencies(decl):

@@ -169,7 +169,7 @@ def _build(
         if not cands:
             skipped["no tactic block"] = skipped.get("no tactic block", 0) + 1
             continue
-        spans = select_spans(text, decl, cands, seed=seed, mix=mix, max_n=max_per_decl)
+        spans = select_spans(pf, decl, cands, seed=seed, mix=mix, max_n=max_per_decl)
         if not spans:
             skipped["no valid span"] = skipped.get("no valid span", 0) + 1
             continue
@@ -177,9 +177,13 @@ def _build(
             skipped["depends on sorry"] = skipped.get("depends on sorry", 0) + 1
             continue
         header = pf.header_for(decl)
-        statement = text[decl.statement[0] : decl.statement[1]]
         split = assign_split(
-            split_key(decl.name, statement, synthetic_name=decl.synthetic_name),
+            split_key(
+                decl.name,
+                pf.statement_tokens(decl),
+                synthetic_name=decl.synthetic_name,
+                normalised=True,
+            ),
             fractions or DEFAULT_FRACTIONS,
         )
         d0, d1 = decl.start, decl.end

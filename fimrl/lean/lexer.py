@@ -531,7 +531,9 @@ def lex_significant(text: str) -> SigTokens:
     raw = _FAST.findall(text)
     layout = _LAYOUT
     toks = [x.lstrip(layout) for x in raw]
-    if not _HARD_TOKENS.isdisjoint(toks) or "r#" in text:
+    if not _HARD_TOKENS.isdisjoint(toks) or (
+        "r#" in text and any(t[:2] == "r#" and t[-1] == '"' for t in toks)
+    ):
         toks, starts, ends, bol = _from_exact(text)
     else:
         ends = list(accumulate(map(len, raw)))

@@ -18,6 +18,7 @@ Span kinds:
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import random
 from collections.abc import Mapping
@@ -158,6 +159,42 @@ def check_middle(text: str, start: int, end: int) -> str | None:
     return None
 
 
+def _fast_invalid(pf: ParsedFile, start: int, end: int) -> str | None:
+    """:func:`check_middle` using the file's tokens instead of re-lexing the middle.
+
+    Spans come from the tactic tree, so they start and end on token boundaries;
+    balance is read off the precomputed bracket levels.
+    """
+    st = pf.toks
+    a = bisect.bisect_left(st.starts, start)
+    b = bisect.bisect_left(st.starts, end)
+    if a >= b or st.starts[a] != start or st.ends[b - 1] != end:
+        return "not trimmed to tokens"
+    levels = pf.levels
+    lv = levels[a]
+    toks = st.toks
+    depth = 0
+    for i in range(a, b):
+        if levels[i] < lv:
+            return "unbalanced brackets"
+        t = toks[i]
+        if t in _OPEN:
+            depth += 1
+        elif t in _CLOSE:
+            depth -= 1
+    if depth:
+        return "unbalanced brackets"
+    text = pf.text
+    middle = text[start:end]
+    if "\n" in middle:
+        col = start - text.rfind("\n", 0, start) - 1
+        for line in middle.split("\n")[1:]:
+            stripped = line.lstrip(" \t")
+            if stripped and len(line) - len(stripped) < col:
+                return "dedented below the hole column"
+    return None
+
+
 def _rng(seed: int, decl: Declaration, text: str) -> random.Random:
     stmt = text[decl.statement[0] : decl.statement[1]]
     key = f"{seed}\x00{decl.name}\x00{stmt}".encode()
@@ -165,7 +202,7 @@ def _rng(seed: int, decl: Declaration, text: str) -> random.Random:
 
 
 def select_spans(
-    text: str,
+    pf: ParsedFile,
     decl: Declaration,
     candidates: list[Span],
     *,
@@ -174,6 +211,8 @@ def select_spans(
     max_n: int | None = 4,
 ) -> list[Span]:
     """Pick up to ``max_n`` valid spans from ``candidates`` following ``mix``.
+
+    Validity is :func:`check_middle`'s (computed from the file's own tokens).
 
     Each pick first draws a kind with probability proportional to its weight among the
     kinds that still have candidates, then a candidate of that kind uniformly.  The
@@ -192,10 +231,10 @@ def select_spans(
     chosen: list[Span] = []
     if max_n is None:
         chosen = [
-            s for pool in pools.values() for s in pool if check_middle(text, s.start, s.end) is None
+            s for pool in pools.values() for s in pool if _fast_invalid(pf, s.start, s.end) is None
         ]
         return sorted(chosen, key=lambda s: (s.start, s.end, s.kind))
-    rng = _rng(seed, decl, text)
+    rng = _rng(seed, decl, pf.text)
     while pools and len(chosen) < max_n:
         kinds = sorted(pools)
         kind = rng.choices(kinds, weights=[mix[k] for k in kinds])[0]
@@ -203,6 +242,6 @@ def select_spans(
         s = pool.pop(rng.randrange(len(pool)))
         if not pool:
             del pools[kind]
-        if check_middle(text, s.start, s.end) is None:
+        if _fast_invalid(pf, s.start, s.end) is None:
             chosen.append(s)
     return sorted(chosen, key=lambda s: (s.start, s.end, s.kind))

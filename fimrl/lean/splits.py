@@ -36,15 +36,19 @@ def normalise_statement(statement: str) -> str:
         return " ".join(statement.split())
 
 
-def split_key(name: str, statement: str, *, synthetic_name: bool = False) -> str:
+def split_key(
+    name: str, statement: str, *, synthetic_name: bool = False, normalised: bool = False
+) -> str:
     """The string that decides a declaration's split.
 
     Synthetic names (``example@L12``) carry a line number, which must not matter, so
-    they are replaced by their kind prefix.
+    they are replaced by their kind prefix.  ``normalised=True`` says ``statement`` is
+    already :func:`normalise_statement` output (saves re-lexing).
     """
     if synthetic_name:
         name = name.split("@", 1)[0]
-    return f"{name}\x00{normalise_statement(statement)}"
+    stmt = statement if normalised else normalise_statement(statement)
+    return f"{name}\x00{stmt}"
 
 
 def assign_split(key: str, fractions: Mapping[str, float] = DEFAULT_FRACTIONS) -> str:
