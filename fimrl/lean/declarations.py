@@ -160,6 +160,7 @@ class ParsedFile:
     _by_last: dict[str, list[int]] = field(default_factory=dict)
     _decl_of_cmd: dict[int, Declaration] = field(default_factory=dict)
     _line_starts: list[int] = field(default_factory=list)
+    _deps: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def imports(self) -> str:
@@ -193,6 +194,9 @@ class ParsedFile:
         ``h.foo`` matches every ``*.foo``), which only makes the header larger.
         """
         target = decl.command_index
+        cached = self._deps.get(target)
+        if cached is not None:
+            return cached
         seen: set[int] = set()
         work = [target]
         while work:
@@ -202,7 +206,9 @@ class ParsedFile:
                     if d < target and d not in seen:
                         seen.add(d)
                         work.append(d)
-        return sorted(seen)
+        out = sorted(seen)
+        self._deps[target] = out
+        return out
 
     def header_for(self, decl: Declaration) -> str:
         """Lean source that, followed by ``decl``'s text, elaborates it as in the file.

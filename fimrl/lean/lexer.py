@@ -538,10 +538,7 @@ def lex_significant(text: str) -> SigTokens:
     else:
         ends = list(accumulate(map(len, raw)))
         starts = [e - len(t) for e, t in zip(ends, toks, strict=True)]
-        bol = [
-            len(x) != len(t) and "\n" in x[: len(x) - len(t)]
-            for x, t in zip(raw, toks, strict=True)
-        ]
+        bol = ["\n" in x and "\n" in x[: len(x) - len(t)] for x, t in zip(raw, toks, strict=True)]
         if "--" in text or "/-" in text:
             keep = [i for i, t in enumerate(toks) if t[:2] not in ("--", "/-")]
             if len(keep) != len(toks):
@@ -549,7 +546,9 @@ def lex_significant(text: str) -> SigTokens:
                 starts = [starts[i] for i in keep]
                 ends = [ends[i] for i in keep]
                 bol = [bol[i] for i in keep]
-    kinds = [_classify(t) for t in toks]
+    # Token texts repeat a lot (identifiers, symbols): classify each distinct text once.
+    kind_of = {t: _classify(t) for t in set(toks)}
+    kinds = [kind_of[t] for t in toks]
     if bol:
         bol[0] = text.rfind("\n", 0, starts[0]) >= 0 or not text[: starts[0]].strip()
     return SigTokens(text, toks, kinds, starts, ends, bol)
