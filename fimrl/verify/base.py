@@ -44,6 +44,12 @@ class Checker(ABC):
         """Version of the Lean that produces this checker's verdicts (``None``: no Lean)."""
         return None
 
+    @property
+    def cache_version(self) -> str | None:
+        """The version string that goes into cache keys: it must not change over the
+        checker's life (a stand-in REPL only identifies itself after its first answer)."""
+        return self.lean_version
+
     def check(self, request: CheckRequest) -> Verdict:
         """Guard, then cache, then the backend. Never raises for a bad candidate; raises
         only when the infrastructure cannot give an answer at all (e.g. pool exhausted)."""
@@ -69,7 +75,7 @@ class Checker(ABC):
         if self.cache is not None:
             key = cache_key(
                 backend=self.name,
-                lean_version=self.lean_version,
+                lean_version=self.cache_version,
                 request=request,
                 limits=limits,
             )

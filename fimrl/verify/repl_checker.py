@@ -82,6 +82,12 @@ class ReplChecker(Checker):
         """``"standin"`` once the stand-in identified itself, else the toolchain version."""
         return "standin" if self._standin else self._lean_version
 
+    @property
+    def cache_version(self) -> str | None:
+        """The configured toolchain version plus the REPL command (stable for the checker's
+        life, unlike :attr:`lean_version`, which turns ``standin`` after the first answer)."""
+        return f"{self._lean_version}|{' '.join(self.pool.argv)}"
+
     def _verdict(self, started: float, **fields: object) -> Verdict:
         detail = str(fields.pop("detail", ""))
         if self._standin:

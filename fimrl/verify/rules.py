@@ -54,8 +54,8 @@ _MODIFIERS = frozenset(
 )
 _SORRY_WARNING = re.compile(r"declaration uses ['`‘]sorry['`’]")
 _HEARTBEATS = re.compile(r"maximum number of heartbeats|\(deterministic\) timeout")
-_AXIOMS_NONE = re.compile(r"^'(?P<name>.+)' does not depend on any axioms\s*$", re.S)
-_AXIOMS_SOME = re.compile(r"^'(?P<name>.+)' depends on axioms: \[(?P<list>.*)\]\s*$", re.S)
+_AXIOMS_NONE = re.compile(r"^'(?P<name>.+?)' does not depend on any axioms\s*$", re.S)
+_AXIOMS_SOME = re.compile(r"^'(?P<name>.+?)' depends on axioms:\s*\[(?P<list>.*)\]\s*$", re.S)
 
 
 class AssemblyError(ValueError):
@@ -414,6 +414,10 @@ def _classify_axioms(bad: Iterable[str]) -> str:
     if "sorryAx" in names:
         return "sorry"
     if names & {"Lean.ofReduceBool", "Lean.ofReduceNat", "Lean.trustCompiler"}:
+        return "ofReduceBool"
+    # Newer Lean versions record `native_decide` as an auxiliary axiom of the declaration
+    # (e.g. `foo._native.native_decide.ax_1`) instead of `Lean.ofReduceBool`.
+    if any("native_decide" in n or "._native." in n for n in names):
         return "ofReduceBool"
     return "axiom"
 

@@ -25,6 +25,7 @@ can drive every client code path through a real subprocess:
 ``STANDIN_MEMORY``            allocate until the address-space limit makes allocation fail
 ``STANDIN_RSS: 300``          allocate and keep that many MiB resident, then answer
 ``STANDIN_HEADER_ERROR``      (in a header) an error message, as a failed import would give
+``STANDIN_UNKNOWN_TARGET``    ``#print axioms X`` answers "unknown constant" (an error)
 
 Environment variables: ``STANDIN_HEADER_DELAY`` (seconds slept for a command without
 ``env``, imitating ``import Mathlib``), ``STANDIN_LOG`` (append one JSON line per request).
@@ -134,7 +135,9 @@ def _run(cmd: str, fresh: bool) -> dict[str, object]:
     axioms = [a.strip() for a in m.group(1).split(",") if a.strip()] if m else []
     for idx, line_text in enumerate(cmd.split("\n"), start=1):
         pa = re.match(r"#print axioms\s+(\S+)", line_text)
-        if pa:
+        if pa and "STANDIN_UNKNOWN_TARGET" in cmd:
+            messages.append(_msg("error", idx, f"unknown constant '{pa.group(1)}'"))
+        elif pa:
             name = pa.group(1)
             data = (
                 f"'{name}' depends on axioms: [{', '.join(axioms)}]"
