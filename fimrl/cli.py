@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from fimrl.commands import config_cmd, db_cmd, demo_cmd, services_cmd
+from fimrl.commands import config_cmd, db_cmd, demo_cmd, services_cmd, workers_cmd
 from fimrl.errors import FimrlError
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(services_cmd.app, name="services")
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(workers_cmd.app, name="workers")
 app.command("demo")(demo_cmd.demo)
 
 err = Console(stderr=True, soft_wrap=True)

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
+    run_name: str = Field(
+        default="default",
+        description="The run that trainer, learner and reports share (created on first use).",
+    )
+
     # --- where things live -------------------------------------------------------------
     state_dir: Path = Field(
         default=Path(".fimrl"),
@@ -103,6 +108,11 @@ class Settings(BaseSettings):
     max_candidate_bytes: int = Field(
         default=16_384, gt=0, description="Static guard: longest middle accepted, in bytes."
     )
+    checker_latency_s: float = Field(
+        default=0.0,
+        ge=0,
+        description="Fixed latency added to every check (benchmarks and fault tests only).",
+    )
     verdict_cache_size: int = Field(default=4096, ge=0, description="In-process verdict cache.")
 
     # --- tasks ----------------------------------------------------------------------------
@@ -148,6 +158,7 @@ class Settings(BaseSettings):
 
     # --- GSPO ---------------------------------------------------------------------------------
     learning_rate: float = Field(default=1e-6, gt=0)
+    lr_warmup_steps: int = Field(default=0, ge=0, description="Linear warm-up, then constant.")
     epsilon_low: float = Field(default=3e-4, ge=0, description="GSPO lower clip (paper: 3e-4).")
     epsilon_high: float = Field(default=4e-4, ge=0, description="GSPO upper clip (paper: 4e-4).")
     beta: float = Field(default=0.0, ge=0, description="KL weight to a frozen reference.")

@@ -133,6 +133,11 @@ class Group(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("fim_tasks.id", ondelete="CASCADE"), index=True)
     policy_version: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
+    #: The prompt as the policy saw it: the learner re-scores completions after these tokens.
+    prompt_token_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(Integer), server_default=text("'{}'::integer[]")
+    )
+    prompt_format: Mapped[str | None] = mapped_column(String(32))
     purpose: Mapped[str] = mapped_column(String(8), server_default="train")
     status: Mapped[str] = mapped_column(String(16), server_default="pending")
     lease_owner: Mapped[str | None] = mapped_column(String(200))

@@ -79,6 +79,13 @@ def upgrade() -> None:
         sa.Column("task_id", sa.BigInteger(), nullable=False),
         sa.Column("policy_version", sa.Integer(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column(
+            "prompt_token_ids",
+            postgresql.ARRAY(sa.Integer()),
+            server_default=sa.text("'{}'::integer[]"),
+            nullable=False,
+        ),
+        sa.Column("prompt_format", sa.String(length=32), nullable=True),
         sa.Column("purpose", sa.String(length=8), server_default="train", nullable=False),
         sa.Column("status", sa.String(length=16), server_default="pending", nullable=False),
         sa.Column("lease_owner", sa.String(length=200), nullable=True),

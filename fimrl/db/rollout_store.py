@@ -1,0 +1,134 @@
+"""Writing rollouts and finding work to (re-)enqueue.
+
+A group and its G candidates are written in one transaction, then enqueued after commit: a
+crash before commit leaves nothing, a crash after it leaves candidates with no
+``enqueued_at`` (or an expired one) that the relay enqueues. Work can be delayed, never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from fimrl.db.models import Candidate, Group
+
+
+@dataclass
+class CandidateRow:
+    """What the trainer knows of one sample."""
+
+    completion: str
+    middle: str
+    token_ids: list[int]
+    behaviour_logprobs: list[float]
+    prompt_tokens: int = 0
+    sampling: dict[str, Any] = field(default_factory=dict)
+
+
+def write_group(
+    engine: Engine,
+    *,
+    run_id: int,
+    task_id: int,
+    policy_version: int,
+    candidates: Sequence[CandidateRow],
+    prompt_token_ids: Sequence[int] = (),
+    prompt_format: str | None = None,
+    purpose: str = "train",
+) -> tuple[int, list[int]]:
+    """Insert one group with its candidates atomically; returns (group id, candidate ids)."""
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session, session.begin():
+        group = Group(
+            run_id=run_id,
+            task_id=task_id,
+            policy_version=policy_version,
+            size=len(candidates),
+            purpose=purpose,
+            prompt_token_ids=list(prompt_token_ids),
+            prompt_format=prompt_format,
+        )
+        session.add(group)
+        session.flush()
+        rows = [
+            Candidate(
+                group_id=group.id,
+                index=i,
+                completion=c.completion,
+                middle=c.middle,
+                token_ids=list(c.token_ids),
+                behaviour_logprobs=list(c.behaviour_logprobs),
+                sampling=c.sampling,
+                policy_version=policy_version,
+                prompt_tokens=c.prompt_tokens,
+            )
+            for i, c in enumerate(candidates)
+        ]
+        session.add_all(rows)
+        session.flush()
+        return group.id, [r.id for r in rows]
+
+
+_MESSAGE_SQL = """
+SELECT c.id AS candidate_id, c.group_id, g.run_id, t.id AS task_id, t.header, t.prefix,
+       c.middle, t.suffix, t.decl_name, t.middle AS reference
+FROM candidates c JOIN groups g ON g.id = c.group_id JOIN fim_tasks t ON t.id = g.task_id
+WHERE c.id = ANY(:ids)
+ORDER BY c.id
+"""
+
+
+def verify_messages(engine: Engine, candidate_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Self-contained verify messages: a worker needs no read to start checking."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(_MESSAGE_SQL), {"ids": list(candidate_ids)}).mappings()
+        return [dict(r) for r in rows]
+
+
+def mark_enqueued(engine: Engine, candidate_ids: Sequence[int]) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE candidates SET enqueued_at = now(), enqueue_count = enqueue_count + 1 "
+                "WHERE id = ANY(:ids)"
+            ),
+            {"ids": list(candidate_ids)},
+        )
+
+
+def claim_unverified(engine: Engine, *, lease_s: float, limit: int = 1000) -> list[int]:
+    """Candidates with no verdict whose enqueue lease expired.
+
+    A candidate never enqueued counts from its creation, so the trainer's own enqueue right
+    after commit is not raced by the relay.
+
+    Claimed rows get a fresh ``enqueued_at`` in the same statement (``SKIP LOCKED``), so two
+    relays running at once do not both pick the same candidate.
+    """
+    with engine.begin() as conn:
+        rows = conn.execute(
+            text(
+                """
+                UPDATE candidates SET enqueued_at = now(), enqueue_count = enqueue_count + 1
+                WHERE id IN (
+                    SELECT c.id FROM candidates c
+                    JOIN groups g ON g.id = c.group_id
+                    WHERE g.status = 'pending'
+                      AND COALESCE(c.enqueued_at, c.created_at)
+                          < now() - make_interval(secs => :lease)
+                      AND NOT EXISTS (SELECT 1 FROM verifications v
+                                      WHERE v.candidate_id = c.id)
+                    ORDER BY c.id
+                    LIMIT :limit
+                    FOR UPDATE OF c SKIP LOCKED
+                )
+                RETURNING id
+                """
+            ),
+            {"lease": lease_s, "limit": limit},
+        ).fetchall()
+    return sorted(r[0] for r in rows)

@@ -1,0 +1,354 @@
+"""The GSPO learner: claim scored groups, take GSPO steps, publish policy versions.
+
+It never waits for generation: it trains on whatever fully scored groups exist, dropping
+those more than ``max_staleness`` versions old and those without learning signal, and
+quarantining bad data with a reason. Everything it does is recorded in PostgreSQL, and a
+restarted learner resumes from its latest checkpoint while its old claims expire and return.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from sqlalchemy import Engine
+
+from fimrl.config import Settings
+from fimrl.db.claim_store import (
+    ScoredGroup,
+    claim_groups,
+    finish_groups,
+    finish_groups_in,
+    latest_policy_version,
+    load_groups,
+    release_groups,
+)
+from fimrl.db.run_store import (
+    ensure_base_version,
+    insert_learner_step_in,
+    last_learner_step,
+    publish_version_in,
+)
+from fimrl.learn.batch import group_has_signal, quarantine_reason, to_tensors
+from fimrl.learn.checkpoints import checkpoint_dir, load_trainer_state, save_checkpoint
+from fimrl.learn.gspo import GSPOConfig, gspo_loss
+from fimrl.learn.logprobs import completion_logprobs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StepReport:
+    """What one learner step did (also written to ``learner_steps``)."""
+
+    step: int
+    policy_version: int
+    loss: float | None = None
+    clip_fraction: float | None = None
+    mean_ratio: float | None = None
+    reward_mean: float | None = None
+    pass_rate: float | None = None
+    staleness_mean: float | None = None
+    staleness_max: int | None = None
+    groups_used: int = 0
+    groups_dropped: int = 0
+    groups_skipped: int = 0
+    groups_quarantined: int = 0
+    tokens: int = 0
+    step_time_s: float = 0.0
+    wait_time_s: float = 0.0
+    published: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Learner:
+    """One learner process for one run."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        run_id: int,
+        *,
+        model: Any = None,
+        tokenizer: Any = None,
+        poll_s: float = 0.2,
+        owner: str | None = None,
+    ) -> None:
+        from accelerate import Accelerator
+
+        self.settings = settings
+        self.engine = engine
+        self.run_id = run_id
+        self.poll_s = poll_s
+        self.owner = owner or f"learner-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.gspo = GSPOConfig(settings.epsilon_low, settings.epsilon_high, settings.beta)
+        self.checkpoint_root = settings.state_dir / "checkpoints"
+        self.accelerator = Accelerator(
+            cpu=not torch.cuda.is_available(),
+            mixed_precision="bf16" if torch.cuda.is_available() else "no",
+        )
+        ensure_base_version(engine, run_id, settings.model)
+        latest = latest_policy_version(engine, run_id)
+        self.version, resume_from = latest if latest else (0, None)
+        self.step = last_learner_step(engine, run_id)
+        self.model, self.tokenizer = self._load(model, tokenizer, resume_from)
+        self.ref_model = self._load_reference() if settings.beta > 0 else None
+        self.optimizer = torch.optim.AdamW(
+            [p for p in self.model.parameters() if p.requires_grad], lr=settings.learning_rate
+        )
+        from transformers import get_constant_schedule_with_warmup
+
+        self.scheduler = get_constant_schedule_with_warmup(self.optimizer, settings.lr_warmup_steps)
+        if resume_from:
+            state = load_trainer_state(Path(resume_from))
+            if "optimizer" in state:
+                self.optimizer.load_state_dict(state["optimizer"])
+            if "scheduler" in state:
+                self.scheduler.load_state_dict(state["scheduler"])
+        self.model, self.optimizer, self.scheduler = self.accelerator.prepare(
+            self.model, self.optimizer, self.scheduler
+        )
+        self.model.train()
+        self.vocab_size = int(self.accelerator.unwrap_model(self.model).config.vocab_size)
+        self.pad_id = int(self.tokenizer.pad_token_id or 0)
+        self._stop = threading.Event()
+
+    # --- models --------------------------------------------------------------------------
+    def _load(self, model: Any, tokenizer: Any, resume_from: str | None) -> tuple[Any, Any]:
+        from fimrl.rollout.models import load_causal_lm, load_tokenizer
+
+        cache = self.settings.state_dir / "models"
+        if resume_from:
+            log.info("resuming from %s (version %d)", resume_from, self.version)
+            model = _load_checkpoint(
+                resume_from, self.settings.use_lora, self.settings.model, cache
+            )
+            tokenizer = tokenizer or load_tokenizer(resume_from)
+        elif model is None:
+            model = load_causal_lm(self.settings.model, torch.float32, cache_dir=cache)
+            if self.settings.use_lora:
+                model = _wrap_lora(model)
+        tokenizer = tokenizer or load_tokenizer(self.settings.model, cache_dir=cache)
+        return model, tokenizer
+
+    def _load_reference(self) -> Any:
+        from fimrl.rollout.models import load_causal_lm
+
+        ref = load_causal_lm(
+            self.settings.model, torch.float32, cache_dir=self.settings.state_dir / "models"
+        )
+        ref.eval().requires_grad_(False)
+        return ref.to(self.accelerator.device)
+
+    # --- the loop -------------------------------------------------------------------------
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self, max_steps: int | None = None) -> list[StepReport]:
+        reports = []
+        while not self._stop.is_set() and (max_steps is None or len(reports) < max_steps):
+            report = self.train_step()
+            if report is not None:
+                reports.append(report)
+        return reports
+
+    def _gather(self) -> tuple[list[ScoredGroup], float, StepReport]:
+        """Claim until groups_per_step trainable groups are held (or stop); drop the rest."""
+        s = self.settings
+        report = StepReport(step=self.step + 1, policy_version=self.version)
+        usable: list[ScoredGroup] = []
+        start = time.monotonic()
+        delay = self.poll_s
+        while len(usable) < s.groups_per_step and not self._stop.is_set():
+            ids = claim_groups(
+                self.engine,
+                run_id=self.run_id,
+                owner=self.owner,
+                limit=s.groups_per_step - len(usable),
+                lease_s=s.lease_s,
+            )
+            if not ids:
+                self._stop.wait(delay)
+                delay = min(delay * 1.5, 2.0)
+                continue
+            delay = self.poll_s
+            for group in load_groups(self.engine, ids):
+                reason = quarantine_reason(group, self.vocab_size)
+                if reason is not None:
+                    log.warning("group %d quarantined: %s", group.group_id, reason)
+                    finish_groups(
+                        self.engine,
+                        owner=self.owner,
+                        status="quarantined",
+                        group_ids=[group.group_id],
+                        reason=reason,
+                    )
+                    report.groups_quarantined += 1
+                elif self.version - group.policy_version > s.max_staleness:
+                    finish_groups(
+                        self.engine,
+                        owner=self.owner,
+                        status="dropped",
+                        group_ids=[group.group_id],
+                        reason=f"stale: version {group.policy_version}, learner at {self.version}",
+                    )
+                    report.groups_dropped += 1
+                elif s.skip_zero_variance and not group_has_signal(group):
+                    finish_groups(
+                        self.engine,
+                        owner=self.owner,
+                        status="dropped",
+                        group_ids=[group.group_id],
+                        reason="no signal: equal rewards",
+                    )
+                    report.groups_skipped += 1
+                else:
+                    usable.append(group)
+        return usable, time.monotonic() - start, report
+
+    def train_step(self) -> StepReport | None:
+        groups, waited, report = self._gather()
+        if len(groups) < self.settings.groups_per_step:
+            # Stopped while gathering: hand the claims back now rather than after the lease.
+            release_groups(self.engine, owner=self.owner, group_ids=[g.group_id for g in groups])
+            return None
+        t0 = time.monotonic()
+        device = self.accelerator.device
+        stats = []
+        rewards, passes, staleness, tokens = [], [], [], 0
+        self.optimizer.zero_grad(set_to_none=True)
+        for group in groups:
+            batch = to_tensors(group, self.pad_id)
+            ids = batch.input_ids.to(device)
+            attn = batch.attention_mask.to(device)
+            with self.accelerator.autocast():
+                logps = completion_logprobs(
+                    self.model, ids, attn, batch.completion_len, batch.temperature
+                )
+                ref = None
+                if self.ref_model is not None:
+                    with torch.no_grad():
+                        ref = completion_logprobs(
+                            self.ref_model, ids, attn, batch.completion_len, batch.temperature
+                        )
+                loss, st = gspo_loss(
+                    logps,
+                    batch.behaviour_logprobs.to(device),
+                    batch.completion_mask.to(device),
+                    batch.advantages.to(device),
+                    self.gspo,
+                    ref,
+                )
+            self.accelerator.backward(loss / len(groups))
+            stats.append(st)
+            rewards += batch.rewards.tolist()
+            passes += [c.verdict == "pass" for c in group.candidates]
+            staleness.append(self.version - group.policy_version)
+            tokens += batch.tokens
+        self.accelerator.clip_grad_norm_(self.model.parameters(), self.settings.max_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        report.step = self.step
+        report.loss = sum(s.loss for s in stats) / len(stats)
+        report.clip_fraction = sum(s.clip_fraction for s in stats) / len(stats)
+        report.mean_ratio = sum(s.mean_ratio for s in stats) / len(stats)
+        report.reward_mean = sum(rewards) / len(rewards)
+        report.pass_rate = sum(passes) / len(passes)
+        report.staleness_mean = sum(staleness) / len(staleness)
+        report.staleness_max = max(staleness)
+        report.groups_used = len(groups)
+        report.tokens = tokens
+        report.wait_time_s = waited
+        publish_path = None
+        if self.step % self.settings.checkpoint_every == 0:
+            publish_path = self._save(self.version + 1)
+        report.step_time_s = time.monotonic() - t0
+        self._commit(report, [g.group_id for g in groups], publish_path)
+        return report
+
+    def _save(self, version: int) -> str:
+        directory = checkpoint_dir(self.checkpoint_root, self.run_id, version)
+        model = self.accelerator.unwrap_model(self.model)
+        save_checkpoint(directory, model, self.tokenizer, self.optimizer, self.scheduler, self.step)
+        return str(directory)
+
+    def _commit(self, report: StepReport, group_ids: list[int], publish: str | None) -> None:
+        """Step metrics, consumed groups and the new version: all or nothing."""
+        values = {
+            k: getattr(report, k)
+            for k in (
+                "step",
+                "policy_version",
+                "loss",
+                "clip_fraction",
+                "mean_ratio",
+                "reward_mean",
+                "pass_rate",
+                "staleness_mean",
+                "staleness_max",
+                "groups_used",
+                "groups_dropped",
+                "groups_skipped",
+                "groups_quarantined",
+                "tokens",
+                "step_time_s",
+                "wait_time_s",
+            )
+        }
+        with self.engine.begin() as conn:
+            insert_learner_step_in(conn, {"run_id": self.run_id, **values, "extra": report.extra})
+            finish_groups_in(
+                conn, owner=self.owner, status="consumed", group_ids=group_ids, step=self.step
+            )
+            if publish is not None:
+                publish_version_in(
+                    conn,
+                    run_id=self.run_id,
+                    version=self.version + 1,
+                    step=self.step,
+                    model=self.settings.model,
+                    checkpoint_path=publish,
+                )
+        if publish is not None:
+            self.version += 1
+            report.published = True
+
+
+def _wrap_lora(model: Any) -> Any:
+    from peft import LoraConfig, get_peft_model
+
+    return get_peft_model(
+        model,
+        LoraConfig(
+            r=16,
+            lora_alpha=32,
+            target_modules="all-linear",
+            lora_dropout=0.0,
+            task_type="CAUSAL_LM",
+        ),
+    )
+
+
+def _load_checkpoint(path: str, lora: bool, base: str, cache: Path) -> Any:
+    from transformers import AutoModelForCausalLM
+
+    if lora or (Path(path) / "adapter_config.json").exists():
+        from peft import PeftModel
+
+        from fimrl.rollout.models import load_causal_lm
+
+        return PeftModel.from_pretrained(
+            load_causal_lm(base, torch.float32, cache_dir=cache), path, is_trainable=True
+        )
+    return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)

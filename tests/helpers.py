@@ -1,0 +1,104 @@
+"""Test helpers shared by the process-level tests (no mocks: real processes, real servers)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from fimrl.config import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll ``condition`` until truthy (returns its value) or fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.5)
+
+
+def settings_env(settings: Settings, **extra: Any) -> dict[str, str]:
+    """The environment that makes a child process see these settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIMRL_")}
+    env.update(
+        {
+            "FIMRL_STATE_DIR": str(settings.state_dir),
+            "FIMRL_DATABASE_URL": settings.database_url.get_secret_value(),  # type: ignore[union-attr]
+            "FIMRL_BROKER_URL": settings.broker_url.get_secret_value(),  # type: ignore[union-attr]
+            "FIMRL_QUEUE_NAME": settings.queue_name,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update({f"FIMRL_{k.upper()}": str(v) for k, v in extra.items()})
+    return env
+
+
+class WorkerProcess:
+    """A real `celery worker` on the test broker, its log in a file."""
+
+    def __init__(
+        self, env: dict[str, str], log: Path, concurrency: int = 2, name: str = "w1"
+    ) -> None:
+        self.log = log
+        self.handle = log.open("wb")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers.app",
+                "worker",
+                "-Q",
+                env["FIMRL_QUEUE_NAME"],
+                "-c",
+                str(concurrency),
+                "-P",
+                "prefork",
+                "-n",
+                f"{name}@%h",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(self.ready, 60, f"worker {name} to be ready (log: {log})")
+
+    def ready(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"worker exited: {self.log.read_text()[-3000:]}")
+        return b"ready." in self.log.read_bytes()
+
+    def children(self) -> list[psutil.Process]:
+        return psutil.Process(self.proc.pid).children(recursive=False)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self.handle.close()
