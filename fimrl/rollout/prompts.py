@@ -13,7 +13,7 @@ to the exact prompt shape that produced it.
 - ``instruct``: a chat prompt for instruct models without FIM training (SmolLM2-Instruct,
   Qwen2.5-Instruct): the declaration with a marked hole, and a request for only the missing
   code. The assistant turn is pre-filled with an opening ```` ```lean ```` fence, so even a tiny
-  model answers with code, and ```` ``` ```` can stop generation as soon as the block closes.
+  model answers with code, and a closing fence stops generation as soon as the block closes.
 
 Prompts are returned as text; :func:`encode_prompt` turns one into token ids without adding a
 second BOS (chat templates already contain theirs).
@@ -211,6 +211,8 @@ SYSTEM_PROMPT = (
     "You answer with Lean code only."
 )
 
+CLOSING_FENCE = "\n" + FENCE
+
 USER_TEMPLATE = (
     "Fill in the hole marked {marker} in this Lean 4 code.\n"
     "Reply with only the Lean code that replaces {marker} (usually one or more tactic lines), "
@@ -238,7 +240,10 @@ class InstructFormat:
 
     @property
     def stop_sequences(self) -> tuple[str, ...]:
-        return (*DEFAULT_STOP_SEQUENCES, FENCE) if self.prefill else DEFAULT_STOP_SEQUENCES
+        # With the fence pre-opened, a closing fence ends the answer. "\n```", not "```": a
+        # model that opens a fence of its own anyway starts with "```lean" and must not be
+        # stopped by it.
+        return (*DEFAULT_STOP_SEQUENCES, CLOSING_FENCE) if self.prefill else DEFAULT_STOP_SEQUENCES
 
     def code_with_hole(self, task: HoleContext) -> str:
         """The Lean code shown to the model: header, prefix, marker, suffix.
