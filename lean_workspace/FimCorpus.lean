@@ -1,0 +1,14 @@
+import FimCorpus.Nat
+import FimCorpus.Arith
+import FimCorpus.Logic
+import FimCorpus.Bool
+import FimCorpus.Lists
+import FimCorpus.ListFuns
+import FimCorpus.Trees
+import FimCorpus.Exprs
+import FimCorpus.Calc
+import FimCorpus.Structures
+import FimCorpus.Recursion
+import FimCorpus.Sets
+import FimCorpus.Order
+import FimCorpus.Misc
