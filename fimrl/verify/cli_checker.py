@@ -193,6 +193,11 @@ class CliChecker(Checker):
                 if memory
                 else "Lean crashed"
             )
+            if "failed to create thread" in stderr:
+                what += (
+                    "; Lean could not start its threads (each reserves a large stack): "
+                    "raise lean_memory_mb or pass thread_stack_kb"
+                )
             return self.error_verdict(
                 f"{what}: exit status {code}; stderr: {stderr.strip()[-600:]}",
                 started=started,

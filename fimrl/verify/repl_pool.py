@@ -105,6 +105,12 @@ class ReplPool:
             while True:
                 if self._closed:
                     raise RuntimeError("REPL pool is closed")
+                # A REPL that died while idle (OOM killer, external kill) frees its slot.
+                dead = [r for r in self._free if not r.alive]
+                for repl in dead:
+                    self._free.remove(repl)
+                    self.retired_total += 1
+                    repl.kill()  # reap it and close its pipes
                 match = self._take_matching(header, mem)
                 if match is not None:
                     self._busy.add(match)

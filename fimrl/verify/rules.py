@@ -4,10 +4,11 @@ Assembly (:func:`assemble`) turns a :class:`CheckRequest` into the body text a b
 sends (the header is sent separately: once per REPL, or as the top of the CLI file):
 
 1. The target declaration (the last ``theorem``/``lemma``/``def``/``abbrev``/``example``
-   of the prefix, whose name must match ``request.target``) is **renamed** to a fresh
-   root-level name ``fimrl_target_<hash>``. An ``example`` gets one too (as a
-   ``theorem``), so it can be referenced. The guard forbids command keywords in the middle,
-   so the candidate cannot declare anything, and in particular not the fresh name.
+   of the prefix, whose name must match ``request.target``) is **renamed** to a fresh name
+   ``fimrl_target_<hash>`` in the same namespace (``theorem Foo.bar`` becomes
+   ``theorem Foo.fimrl_target_<hash>``, so name resolution inside it is unchanged). An
+   ``example`` gets one too (as a ``theorem``), so it can be referenced. The guard forbids
+   command keywords in the middle, so the candidate cannot declare anything.
 2. Right before the declaration (inside the same ``set_option ... in``/``open ... in``
    chain, namespace, sections and variables) the verifier adds
    ``axiom fimrl_stmt_<hash> <original signature>``: an independent elaboration of the
@@ -142,14 +143,29 @@ def _signature_end(sig: list[Token], start: int) -> tuple[int, bool] | None:
     return None
 
 
+_CHAIN_STOP = frozenset(
+    {
+        *_DECL_KEYWORDS,
+        *("axiom", "structure", "class", "inductive", "namespace", "section", "end"),
+        *("variable", "universe", "import", "attribute", "mutual", "where", "by"),
+    }
+)
+
+
 def _chain_start(sig: list[Token], idx: int) -> int:
     """Index of the first token of ``set_option ... in`` / ``open ... in`` chains before
-    ``sig[idx]`` (returns ``idx`` when there is none)."""
+    ``sig[idx]`` (returns ``idx`` when there is none). ``open scoped X hiding y in`` works:
+    only command-starting keywords, ``#`` commands and ``:=`` stop the backward scan."""
     i = idx
     while i > 0 and sig[i - 1].text == "in" and sig[i - 1].kind == "keyword":
         j = i - 2
         while j >= 0 and sig[j].text not in ("set_option", "open"):
-            if sig[j].kind in ("keyword", "command") and sig[j].text != "in":
+            tok = sig[j]
+            if (
+                (tok.kind == "keyword" and tok.text in _CHAIN_STOP)
+                or tok.kind == "command"
+                or tok.text == ":="
+            ):
                 return i
             j -= 1
         if j < 0:

@@ -117,6 +117,18 @@ def test_new_repl_while_under_the_limit() -> None:
             pool.release(r)
 
 
+def test_repl_that_died_while_idle_frees_its_slot() -> None:
+    with make_pool(size=1) as pool:
+        a = pool.acquire("import A")
+        pool.release(a)
+        a._proc.kill()  # killed from outside while idle (e.g. by the kernel OOM killer)
+        a._proc.wait(timeout=5)
+        b = pool.acquire("import A", timeout_s=2)
+        assert b.pid != a.pid and b.alive
+        assert pool.stats()["retired_total"] == 1
+        pool.release(b)
+
+
 def test_different_memory_limit_is_a_different_repl() -> None:
     with make_pool(size=3) as pool:
         a = pool.acquire("import A", memory_mb=1024)
@@ -273,7 +285,7 @@ def test_header_reuse_makes_later_checks_fast(monkeypatch: pytest.MonkeyPatch) -
         second = checker.check(standin_request("exact rfl"))
         assert first.status == second.status == "pass"
         assert first.duration_s >= 0.5
-        assert second.duration_s < 0.25
+        assert second.duration_s < first.duration_s - 0.4
 
 
 def test_threads_get_their_own_verdicts() -> None:

@@ -76,6 +76,14 @@ def test_assemble_keeps_modifiers_chains_and_namespaces() -> None:
     assert f"#print axioms A.B.{asm.target_name}" in body
 
 
+def test_assemble_open_scoped_chain_wraps_both_copies() -> None:
+    prefix = "open scoped Nat hiding foo in\ntheorem t (n : Nat) : n ! > 0 := by\n  "
+    asm = assemble(req(prefix, "t"), LIMITS)
+    chain = "open scoped Nat hiding foo in\n"
+    assert asm.body.startswith(f"{chain}axiom {asm.stmt_name} (n : Nat) : n ! > 0\n{chain}")
+    assert f"{chain}set_option maxHeartbeats 12345 in\ntheorem {asm.target_name}" in asm.body
+
+
 def test_assemble_root_names() -> None:
     prefix = "namespace A\ntheorem _root_.foo : True := "
     asm = assemble(req(prefix, "foo"), LIMITS)
