@@ -84,7 +84,7 @@ theorem length_isort (xs : List Nat) : (isort xs).length = xs.length := by
 
 theorem sorted_tail {x : Nat} {xs : List Nat} (h : Sorted (x :: xs)) : Sorted xs := by
   cases xs with
-  | nil => trivial
+  | nil => exact trivial
   | cons y ys => exact h.2
 
 /-- Inserting into a sorted list keeps it sorted. -/
