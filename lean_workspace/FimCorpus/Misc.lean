@@ -168,4 +168,18 @@ theorem clamp_of_le {lo n : Nat} (h : lo ≤ n) : clamp lo n = n := by
   · omega
   · rfl
 
+/-! ## `intros`, `congr`, `change` -/
+
+theorem intros_example : ∀ a b : Nat, a = b → b = a := by
+  intros a b h
+  exact h.symm
+
+theorem congr_example (f : Nat → Nat → Nat) (a b c d : Nat) (h1 : a = b) (h2 : c = d) :
+    f a c = f b d := by
+  congr 1 <;> assumption
+
+theorem change_example (n : Nat) (h : n + 0 = 5) : n = 5 := by
+  change n = 5 at h
+  exact h
+
 end FimCorpus.Misc
