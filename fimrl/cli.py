@@ -7,7 +7,15 @@ import sys
 import typer
 from rich.console import Console
 
-from fimrl.commands import config_cmd, db_cmd, demo_cmd, services_cmd, workers_cmd
+from fimrl.commands import (
+    config_cmd,
+    db_cmd,
+    demo_cmd,
+    lean_cmd,
+    services_cmd,
+    tasks_cmd,
+    workers_cmd,
+)
 from fimrl.errors import FimrlError
 
 app = typer.Typer(
@@ -19,6 +27,8 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(services_cmd.app, name="services")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(workers_cmd.app, name="workers")
+app.add_typer(lean_cmd.app, name="lean")
+app.add_typer(tasks_cmd.app, name="tasks")
 app.command("demo")(demo_cmd.demo)
 
 err = Console(stderr=True, soft_wrap=True)

@@ -9,6 +9,8 @@ session creates its own database and Celery queue name, so concurrent runs never
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,9 +36,13 @@ class TestServices:
 
 
 @pytest.fixture(scope="session")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServices]:
-    """Real servers: configured test URLs, or embedded ones started for this session."""
-    state = tmp_path_factory.mktemp("services")
+def services() -> Iterator[TestServices]:
+    """Real servers: configured test URLs, or embedded ones started for this session.
+
+    Their data lives outside pytest's basetemp: pytest prunes old basetemp dirs, and a
+    concurrent pytest run on the same machine would delete a live cluster's files.
+    """
+    state = Path(tempfile.mkdtemp(prefix="fimrl-test-services-"))
     started = []
     server_url = os.environ.get(TEST_DB_ENV)
     broker_url = os.environ.get(TEST_BROKER_ENV)
@@ -55,6 +61,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServices]
     yield TestServices(normalise_url(server_url), broker_url, state)
     for service in reversed(started):
         service.destroy()
+    shutil.rmtree(state, ignore_errors=True)
 
 
 def _admin_engine(server_url: str) -> Engine:

@@ -1,0 +1,116 @@
+"""`fimrl tasks build|show|stats`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fimrl.commands.config_cmd import load_settings
+from fimrl.db import migrate
+from fimrl.db.models import FimTask
+from fimrl.db.session import get_engine
+from fimrl.db.task_store import task_counts
+from fimrl.errors import FimrlError
+from fimrl.ingest import BUNDLED_CORPUS, build_into_db, lean_files
+
+app = typer.Typer(help="FIM tasks: build from Lean sources, inspect.", no_args_is_help=True)
+console = Console()
+
+
+@app.command("build")
+def build(
+    paths: list[Path] = typer.Argument(
+        None, help="Files or directories (default: the bundled corpus)."
+    ),
+    whole_proof: bool = typer.Option(
+        False, "--whole-proof", help="Mask entire proofs only (miniF2F-style sets)."
+    ),
+) -> None:
+    """Scan Lean sources into fim_tasks, with a progress bar and a summary."""
+    settings = load_settings()
+    roots = [p.expanduser().resolve() for p in (paths or [BUNDLED_CORPUS])]
+    try:
+        total = sum(1 for _ in lean_files(roots))
+    except FileNotFoundError as exc:
+        raise FimrlError(str(exc)) from None
+    engine = get_engine(settings)
+    migrate.require_current(engine)
+    with Progress(
+        TextColumn("[bold]scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+    ) as progress:
+        bar = progress.add_task("", total=total)
+        summary = build_into_db(
+            engine,
+            roots,
+            settings,
+            whole_proof=whole_proof,
+            on_file=lambda p: progress.update(bar, advance=1, description=p.name),
+        )
+    table = Table(title="tasks build")
+    table.add_column("")
+    table.add_column("count", justify="right")
+    table.add_row("files", str(summary.files))
+    table.add_row("declarations", str(summary.declarations))
+    for kind, n in sorted(summary.per_kind.items()):
+        table.add_row(f"tasks: {kind}", str(n))
+    for split, n in sorted(summary.per_split.items()):
+        table.add_row(f"split: {split}", str(n))
+    table.add_row("stored (new)", str(summary.stored))
+    table.add_row("already stored", str(summary.duplicates))
+    for reason, n in sorted(summary.skipped_declarations.items()):
+        table.add_row(f"declarations skipped: {reason}", str(n))
+    table.add_row("files skipped", str(len(summary.skipped_files)))
+    console.print(table)
+    for source, reason in summary.skipped_files:
+        console.print(f"[yellow]skipped[/] {source}: {reason}")
+
+
+@app.command("show")
+def show(task_id: int) -> None:
+    """Print a task with its hole marked."""
+    engine = get_engine(load_settings())
+    with Session(engine) as session:
+        task = session.get(FimTask, task_id)
+    if task is None:
+        raise FimrlError(f"no task with id {task_id}")
+    console.print(
+        f"[bold]task {task.id}[/] {task.decl_name} ({task.span_kind}, {task.split}) "
+        f"from {task.source}:{task.hole_line}"
+    )
+    if task.header.strip():
+        console.print("[dim]" + task.header.rstrip().replace("[", r"\[") + "[/]")
+    console.print(
+        task.prefix.replace("[", r"\[")
+        + "[reverse]"
+        + task.middle.replace("[", r"\[")
+        + "[/]"
+        + task.suffix.replace("[", r"\["),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("stats")
+def stats() -> None:
+    """Tasks per split and span kind."""
+    engine = get_engine(load_settings())
+    table = Table(title="fim_tasks")
+    for col in ("split", "span kind", "tasks"):
+        table.add_column(col)
+    for split, kind, n in task_counts(engine):
+        table.add_row(split, kind, str(n))
+    with Session(engine) as session:
+        decls = session.scalar(select(func.count(func.distinct(FimTask.decl_name))))
+    console.print(table)
+    console.print(f"distinct declarations: {decls}")
