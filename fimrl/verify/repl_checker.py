@@ -122,7 +122,12 @@ class ReplChecker(Checker):
             if repl.standin:
                 self._standin = True
             try:
-                resp = repl.command(asm.body, timeout_s=limits.timeout_s)
+                resp = repl.command(asm.body, timeout_s=limits.timeout_s, header=request.header)
+            except ReplHeaderError as exc:  # the header's non-import part: the REPL is fine
+                broken = False
+                return self._verdict(
+                    started, status="error", detail=str(exc), messages=tuple(exc.messages)
+                )
             except ReplTimeout as exc:
                 return self._verdict(started, status="timeout", detail=str(exc))
             except ReplCrashed as exc:

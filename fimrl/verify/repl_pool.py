@@ -1,8 +1,11 @@
 """A thread-safe pool of REPL processes keyed by header (the Kimina Lean Server rules).
 
-Acquiring a REPL for a header, in order:
+REPLs are keyed by the header's import block (:func:`split_imports`); the rest of a header
+is elaborated once inside the REPL and cached there. Acquiring a REPL for a header, in
+order:
 
-1. reuse a free REPL whose header (and memory limit) matches;
+1. reuse a free REPL whose imports (and memory limit) match, preferring one that already
+   has this exact header's environment;
 2. otherwise start a new one while fewer than ``size`` exist (starting ones count);
 3. otherwise recycle the least recently used free REPL (kill it, start one in its slot);
 4. otherwise wait for a release, at most ``acquire_timeout_s``, then raise
@@ -24,7 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fimrl.verify.repl_process import ReplProcess
+from fimrl.verify.repl_process import ReplProcess, split_imports
 
 __all__ = ["PoolExhausted", "ReplInfo", "ReplPool"]
 
@@ -154,12 +157,17 @@ class ReplPool:
         return repl
 
     def _take_matching(self, header: str, mem: int | None) -> ReplProcess | None:
-        """Pop the most recently used free REPL with this header (and memory limit)."""
+        """Pop the best free REPL for ``header``: same imports and memory limit, preferring
+        one that already has the header's environment, then the most recently used."""
+        imports = split_imports(header)[0].strip()
         best: ReplProcess | None = None
+        best_key: tuple[bool, float] = (False, 0.0)
         for repl in self._free:
-            matches = repl.header == header and repl.memory_mb == mem and repl.alive
-            if matches and (best is None or repl.last_used > best.last_used):
-                best = repl
+            if repl.header != imports or repl.memory_mb != mem or not repl.alive:
+                continue
+            key = (repl.has_header(header), repl.last_used)
+            if best is None or key > best_key:
+                best, best_key = repl, key
         if best is not None:
             self._free.remove(best)
         return best

@@ -7,11 +7,16 @@ is a (pretty-printed, possibly multi-line) JSON object followed by a blank line:
 ``{"env": m, "messages": [...], "sorries": [...]}`` (empty lists are omitted) or
 ``{"message": "..."}`` when the REPL could not run the command.
 
-The header (imports) is run once when the process starts; every check then runs with
-``"env": header_env``, which is what makes checks cheap (milliseconds instead of the
-seconds an ``import Mathlib`` costs). The REPL has no timeout and keeps every environment,
-so this class enforces a wall-clock deadline per command (killing the process group) and
-the pool recycles processes after N uses or above an RSS threshold.
+A request's header is split (:func:`split_imports`) into its import block and the rest
+(``open``s, earlier declarations of the file). The import block is run once when the
+process starts (the only place ``import`` is allowed) and gives ``import_env``; the rest of
+each header is run once on top of it (``{"cmd": rest, "env": import_env}``) and its env id
+is remembered, so every later check of a task with that header runs with ``"env":
+header_env``. That is what makes checks cheap (milliseconds instead of the seconds an
+``import Mathlib`` costs) even when every declaration of a file has a different header.
+The REPL has no timeout and keeps every environment, so this class enforces a wall-clock
+deadline per command (killing the process group) and the pool recycles processes after N
+uses or above an RSS threshold.
 
 A response containing ``"standin": true`` comes from the test stand-in
 (``tests/standin/standin_repl.py``): the process then reports ``lean_version ==
@@ -32,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from fimrl.lean.lexer import TRIVIA, LeanSyntaxError, tokenize
 from fimrl.verify.procutil import kill_group, looks_like_memory_failure, make_preexec, tree_rss_mb
 
 __all__ = [
@@ -42,9 +48,38 @@ __all__ = [
     "ReplProcess",
     "ReplProtocolError",
     "ReplTimeout",
+    "split_imports",
 ]
 
 STANDIN_VERSION = "standin"
+
+
+_IMPORT_WORDS = frozenset({"prelude", "module", "import", "public", "meta", "all"})
+
+
+def split_imports(header: str) -> tuple[str, str]:
+    """``(import block, rest)`` of a header; ``import_block + rest == header``.
+
+    The import block is the leading ``prelude``/``import X`` commands (with comments): Lean
+    only accepts them at the very start, and the REPL only in a command without ``env``.
+    The split happens at the start of the line of the first other token.
+    """
+    try:
+        tokens = tokenize(header)
+    except LeanSyntaxError:
+        return header, ""
+    after_import = False
+    for tok in tokens:
+        if tok.kind in TRIVIA:
+            continue
+        if (tok.kind == "keyword" and tok.text in _IMPORT_WORDS) or (
+            tok.kind == "ident" and (after_import or tok.text in _IMPORT_WORDS)
+        ):
+            after_import = tok.text == "import" or (after_import and tok.kind == "ident")
+            continue
+        cut = header.rfind("\n", 0, tok.start) + 1
+        return header[:cut], header[cut:]
+    return header, ""
 
 
 class ReplError(RuntimeError):
@@ -80,12 +115,14 @@ class ReplHeaderError(ReplError):
 
 
 class ReplProcess:
-    """A started REPL with its header environment; used by one thread at a time.
+    """A started REPL with its import environment; used by one thread at a time.
 
     ``argv`` is the full command (``[repl]`` or ``[lake, "env", repl]``), run in ``cwd``
     (the Lean workspace, so ``lake env`` finds the project). ``memory_mb`` becomes the
-    process' RLIMIT_AS. Construction starts the process and runs ``header`` (if not blank)
-    within ``header_timeout_s``; failures raise a :class:`ReplError` after killing it.
+    process' RLIMIT_AS. Construction starts the process and runs the import block of
+    ``header`` (if not blank) within ``header_timeout_s``; failures raise a
+    :class:`ReplError` after killing it. ``max_header_envs`` bounds how many header
+    environments are remembered (least recently used are forgotten).
     """
 
     def __init__(
@@ -97,15 +134,20 @@ class ReplProcess:
         env: Mapping[str, str] | None = None,
         memory_mb: int | None = None,
         header_timeout_s: float = 600.0,
+        max_header_envs: int = 64,
     ) -> None:
         self.id = uuid.uuid4().hex[:8]
         self.argv = list(argv)
-        self.header = header
+        self.imports, _ = split_imports(header)
+        self.header = self.imports.strip()  # what the pool matches on
+        self.header_timeout_s = header_timeout_s
+        self.max_header_envs = max_header_envs
+        self._header_envs: dict[str, int] = {}
         self.memory_mb = memory_mb
         self.created_at = time.monotonic()
         self.last_used = self.created_at
         self.uses = 0
-        self.header_env: int | None = None
+        self.header_env: int | None = None  # the import block's env (None: no imports)
         self.header_messages: list[dict[str, Any]] = []
         self.header_duration_s = 0.0
         self.standin = False
@@ -153,27 +195,60 @@ class ReplProcess:
     # ------------------------------------------------------------------ protocol
 
     def _run_header(self, timeout_s: float) -> None:
-        if not self.header.strip():
+        if not self.imports.strip():
             return
         started = time.monotonic()
-        resp = self.request({"cmd": self.header}, timeout_s=timeout_s)
+        resp = self.request({"cmd": self.imports}, timeout_s=timeout_s)
         self.header_duration_s = time.monotonic() - started
+        self.header_env = self._env_of(resp, "header")
+
+    def _env_of(self, resp: Mapping[str, Any], what: str) -> int:
         messages = resp.get("messages") or []
         self.header_messages = list(messages)
         errors = [m for m in messages if m.get("severity") == "error"]
         if errors:
             first = str(errors[0].get("data", ""))[:500]
-            raise ReplHeaderError(f"header failed to elaborate: {first}", messages)
+            raise ReplHeaderError(f"{what} failed to elaborate: {first}", messages)
         env = resp.get("env")
         if not isinstance(env, int):
-            raise ReplProtocolError(f"header answer without an env id: {resp!r:.300}")
-        self.header_env = env
+            raise ReplProtocolError(f"{what} answer without an env id: {resp!r:.300}")
+        return env
 
-    def command(self, cmd: str, *, timeout_s: float) -> dict[str, Any]:
-        """Run ``cmd`` on top of the header environment; return the REPL's answer object."""
+    def has_header(self, header: str) -> bool:
+        """Whether ``header``'s environment is ready (no extra command needed)."""
+        imports, rest = split_imports(header)
+        return imports.strip() == self.header and (not rest.strip() or rest in self._header_envs)
+
+    def env_for(self, header: str | None) -> int | None:
+        """The env id to run a check with ``header`` on, elaborating the header's non-import
+        part on top of the import env the first time (raises :class:`ReplHeaderError` when
+        it does not elaborate, or :class:`ValueError` for another import block)."""
+        if header is None:
+            return self.header_env
+        imports, rest = split_imports(header)
+        if imports.strip() != self.header:
+            raise ValueError("header has different imports than this REPL")
+        if not rest.strip():
+            return self.header_env
+        env = self._header_envs.pop(rest, None)
+        if env is None:
+            payload: dict[str, Any] = {"cmd": rest}
+            if self.header_env is not None:
+                payload["env"] = self.header_env
+            resp = self.request(payload, timeout_s=self.header_timeout_s)
+            env = self._env_of(resp, "header (after imports)")
+        self._header_envs[rest] = env  # re-inserted: most recently used last
+        while len(self._header_envs) > self.max_header_envs:
+            self._header_envs.pop(next(iter(self._header_envs)))
+        return env
+
+    def command(self, cmd: str, *, timeout_s: float, header: str | None = None) -> dict[str, Any]:
+        """Run ``cmd`` on top of ``header``'s environment (default: the import env) and
+        return the REPL's answer object."""
+        env = self.env_for(header)
         payload: dict[str, Any] = {"cmd": cmd}
-        if self.header_env is not None:
-            payload["env"] = self.header_env
+        if env is not None:
+            payload["env"] = env
         resp = self.request(payload, timeout_s=timeout_s)
         self.uses += 1
         self.last_used = time.monotonic()

@@ -115,11 +115,27 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+def _plain_components(name: str) -> list[str]:
+    """Components with guillemets removed: ``A.«b c»`` -> ``["A", "b c"]``."""
+    parts = _split_name(name.removeprefix("_root_."))
+    return [p[1:-1] if p.startswith("«") and p.endswith("»") else p for p in parts]
+
+
 def _name_matches(written: str, target: str) -> bool:
-    """``target`` may be the name as written or its qualified form (``Foo.bar`` ~ ``bar``)."""
-    w = written.removeprefix("_root_.")
-    t = target.removeprefix("_root_.")
-    return w == t or t.endswith("." + w) or w.endswith("." + t)
+    """``target`` may be the name as written or its qualified form (``Foo.bar`` ~ ``bar``),
+    with or without guillemets (``A.«b c»`` ~ ``A.b c``)."""
+    w, t = _plain_components(written), _plain_components(target)
+    n = min(len(w), len(t))
+    return n > 0 and w[-n:] == t[-n:]
+
+
+def _anonymous_target(target: str | None) -> bool:
+    """Names the task builder gives to anonymous declarations (``example@L12``)."""
+    return (
+        not target
+        or target in ("example", "instance")
+        or target.startswith(("example@", "instance@"))
+    )
 
 
 def _signature_end(sig: list[Token], start: int) -> tuple[int, bool] | None:
@@ -283,29 +299,50 @@ def assemble(request: CheckRequest, limits: Limits) -> Assembled:
         raise AssemblyError("no declaration (theorem/lemma/def/example) found in the prefix")
     kw = sig[kw_index]
     wanted = request.target
-    if kw.text == "example":
-        if wanted not in (None, "", "example"):
-            raise AssemblyError(f"target {wanted!r} expected but the prefix ends in an example")
+    j = kw_index + 1
+    anchor = kw  # the fresh name goes right after this token for anonymous declarations
+    has_priority = (
+        kw.text == "instance"
+        and j + 1 < len(sig)
+        and sig[j].text == "("
+        and sig[j + 1].text == "priority"
+    )
+    if has_priority:  # instance (priority := low) ...
+        depth = 0
+        while j < len(sig):
+            depth += {"(": 1, ")": -1}.get(sig[j].text, 0)
+            j += 1
+            if depth == 0:
+                break
+        anchor = sig[j - 1]
+    anonymous = kw.text == "example" or (
+        kw.text == "instance" and (j >= len(sig) or sig[j].kind != "ident")
+    )
+    if anonymous:
+        if not _anonymous_target(wanted):
+            raise AssemblyError(
+                f"target {wanted!r} expected but the prefix ends in an anonymous {kw.text}"
+            )
         name_tok = None
-        after = kw_index + 1
     else:
-        if kw_index + 1 >= len(sig) or sig[kw_index + 1].kind != "ident":
+        if j >= len(sig) or sig[j].kind != "ident":
             raise AssemblyError(f"`{kw.text}` without a name is not supported as a target")
-        name_tok = sig[kw_index + 1]
-        if wanted in (None, "", "example"):
+        name_tok = sig[j]
+        if _anonymous_target(wanted):
             raise AssemblyError(f"prefix declares {name_tok.text!r} but no target was named")
+        assert wanted is not None
         if not _name_matches(name_tok.text, wanted):
             raise AssemblyError(
                 f"last declaration of the prefix is {name_tok.text!r}, not target {wanted!r}"
             )
-        after = kw_index + 2
-    end = _signature_end(sig, after)
+        j += 1
+    end = _signature_end(sig, j)
     if end is None:
         raise AssemblyError("the target's statement does not end (`:=`) inside the prefix")
     end_index, has_type = end
     if not has_type:
         raise AssemblyError("the target's statement has no type ascription (`: T`)")
-    sig_start = name_tok.end if name_tok is not None else kw.end
+    sig_start = name_tok.end if name_tok is not None else anchor.end
     signature = prefix[sig_start : sig[end_index].start].rstrip()
 
     mods_index = _modifiers_start(sig, tokens, kw_index)
@@ -328,9 +365,12 @@ def assemble(request: CheckRequest, limits: Limits) -> Assembled:
     target_full = ".".join([*outer, target_leaf])
     stmt_full = ".".join([*outer, stmt_leaf])
 
-    # Replace ``example`` by ``theorem <fresh>``, or the name token by the fresh name.
-    if name_tok is None:
+    # ``example`` becomes ``theorem <fresh>``, an anonymous instance gets the fresh name,
+    # and a named declaration has its name token replaced.
+    if name_tok is None and kw.text == "example":
         decl_text = prefix[mods_offset : kw.start] + f"theorem {target_written}" + prefix[kw.end :]
+    elif name_tok is None:
+        decl_text = prefix[mods_offset : anchor.end] + f" {target_written}" + prefix[anchor.end :]
     else:
         decl_text = prefix[mods_offset : name_tok.start] + target_written + prefix[name_tok.end :]
     stmt = f"{chain_text}axiom {stmt_written}{signature}\n"

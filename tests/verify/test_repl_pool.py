@@ -18,7 +18,7 @@ import pytest
 
 from fimrl.verify.repl_checker import ReplChecker
 from fimrl.verify.repl_pool import PoolExhausted, ReplPool
-from fimrl.verify.repl_process import ReplCrashed, ReplProcess, ReplTimeout
+from fimrl.verify.repl_process import ReplCrashed, ReplProcess, ReplTimeout, split_imports
 from fimrl.verify.types import Limits
 
 from .conftest import STANDIN, STANDIN_ARGV, process_alive, standin_request, wait_until
@@ -90,6 +90,49 @@ def test_process_crash_is_reported_with_stderr() -> None:
     with pytest.raises(ReplCrashed, match="crashing on request"):
         repl.command("-- STANDIN_CRASH", timeout_s=5)
     repl.kill()
+
+
+@pytest.mark.parametrize(
+    ("header", "imports"),
+    [
+        ("import Mathlib\nimport Aesop\nopen Nat\n", "import Mathlib\nimport Aesop\n"),
+        ("/- c -/ import A.B -- x\n\nnamespace Foo\n", "/- c -/ import A.B -- x\n\n"),
+        ("import A", "import A"),
+        ("prelude\nimport Init.Core\ndef x := 1\n", "prelude\nimport Init.Core\n"),
+        ("theorem a : True := trivial\n", ""),
+        ("", ""),
+    ],
+)
+def test_split_imports(header: str, imports: str) -> None:
+    got_imports, rest = split_imports(header)
+    assert got_imports == imports
+    assert got_imports + rest == header
+
+
+def test_headers_with_the_same_imports_share_a_repl(standin_log: Path) -> None:
+    h1 = "import Mathlib\nopen Nat\n"
+    h2 = "import Mathlib\ntheorem earlier : True := trivial\n"
+    with make_checker(pool_size=2) as checker:
+        for header in (h1, h2, h1, h2):
+            assert checker.check(standin_request("rfl", header=header)).status == "pass"
+        requests = [json.loads(line) for line in standin_log.read_text().splitlines()]
+        assert len({r["pid"] for r in requests}) == 1
+        # imports (-> env 0); h1 rest on 0 (-> 1); check on 1; h2 rest on 0 (-> 3); check on 3;
+        # then h1 and h2 again straight on their cached envs 1 and 3
+        assert [r["env"] for r in requests] == [None, 0, 1, 0, 3, 1, 3]
+        assert checker.pool.stats()["started_total"] == 1
+
+
+def test_error_in_the_rest_of_a_header_keeps_the_repl() -> None:
+    with make_checker() as checker:
+        assert checker.check(standin_request("rfl")).status == "pass"
+        pid = checker.pool.snapshot()[0].pid
+        bad = checker.check(
+            standin_request("rfl", header="import Mathlib\ndef x := y -- STANDIN_HEADER_ERROR\n")
+        )
+        assert bad.status == "error" and "header (after imports) failed" in bad.detail
+        assert checker.check(standin_request("rfl")).status == "pass"
+        assert checker.pool.snapshot()[0].pid == pid
 
 
 # ------------------------------------------------------------------ pool rules

@@ -84,6 +84,37 @@ def test_assemble_open_scoped_chain_wraps_both_copies() -> None:
     assert f"{chain}set_option maxHeartbeats 12345 in\ntheorem {asm.target_name}" in asm.body
 
 
+@pytest.mark.parametrize("target", [None, "example", "example@L12"])
+def test_example_target_names_from_the_task_builder(target: str | None) -> None:
+    asm = assemble(req("example : True := ", target), LIMITS)
+    assert f"theorem {asm.target_name} : True := rfl" in asm.body
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("instance : Inhabited Nat where\n  default := ", "instance {name} : Inhabited Nat where"),
+        (
+            "instance (priority := low) {α} : Inhabited (List α) := ",
+            "instance (priority := low) {name} {{α}} : Inhabited (List α) :=",
+        ),
+    ],
+)
+def test_anonymous_instance_gets_the_fresh_name(prefix: str, expected: str) -> None:
+    asm = assemble(req(prefix, "instance@L3"), LIMITS)
+    assert expected.format(name=asm.target_name) in asm.body
+    assert f"axiom {asm.stmt_name}" in asm.body
+
+
+def test_guillemet_names_match_plain_targets() -> None:
+    prefix = "namespace M\ntheorem «double it» (n : Nat) : n + n = 2 * n := by\n  "
+    for target in ("M.double it", "M.«double it»", "«double it»"):
+        asm = assemble(req(prefix, target), LIMITS)
+        assert f"theorem {asm.target_name} (n : Nat)" in asm.body
+    with pytest.raises(AssemblyError, match="not target"):
+        assemble(req(prefix, "M.double"), LIMITS)
+
+
 def test_assemble_root_names() -> None:
     prefix = "namespace A\ntheorem _root_.foo : True := "
     asm = assemble(req(prefix, "foo"), LIMITS)
@@ -97,7 +128,8 @@ def test_assemble_root_names() -> None:
         ("open Nat\n", "foo", "no declaration"),
         ("theorem bar : True := ", "foo", "not target"),
         ("theorem foo : True := ", None, "no target was named"),
-        ("example : True := ", "foo", "ends in an example"),
+        ("example : True := ", "foo", "ends in an anonymous example"),
+        ("instance : Inhabited Nat := ", "foo", "anonymous instance"),
         ("theorem foo : True", "foo", "does not end"),
         ("def foo := ", "foo", "no type ascription"),
         ("theorem foo : True := /- open", "foo", "does not lex"),
