@@ -6,6 +6,7 @@ rules, caching), and every verdict they produce is labelled as coming from a sta
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from fimrl.verify import (
 )
 from fimrl.verify.types import CheckRequest, Limits
 
-from .conftest import STANDIN_ARGV, log_lines, standin_request
+from .conftest import STANDIN, STANDIN_ARGV, log_lines, standin_request
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +143,19 @@ def test_make_checker_backends(tmp_path: Path) -> None:
     assert isinstance(cli, CliChecker) and cli.threads == 2
     with pytest.raises(ValueError, match="unknown verifier backend"):
         make_checker(settings, backend="nope")
+
+
+def test_standin_configured_as_repl_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``FIMRL_REPL_BIN=tests/standin/standin_repl.py``: the whole stack runs without Lean,
+    and every verdict says it came from a stand-in."""
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    settings = Settings(verifier_backend="repl", repl_bin=str(STANDIN), lean_workspace=tmp_path)
+    with make_checker(settings) as checker:
+        assert checker.pool.argv == [str(STANDIN)]
+        verdict = checker.check(standin_request("rfl"))
+        assert (verdict.status, verdict.lean_version) == ("pass", "standin")
+        assert "not Lean verification" in verdict.detail
 
 
 def test_make_checker_without_toolchain_says_what_to_do(
