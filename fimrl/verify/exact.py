@@ -18,7 +18,7 @@ import time
 from fimrl.lean.lexer import TRIVIA, LeanSyntaxError, tokenize
 from fimrl.verify.base import Checker
 from fimrl.verify.cache import VerdictCache
-from fimrl.verify.types import CheckRequest, Limits, Verdict, reward_for
+from fimrl.verify.types import CheckRequest, Limits, Status, Verdict, reward_for
 
 __all__ = ["EXACT_NOTE", "ExactChecker", "normalize_middle"]
 
@@ -73,7 +73,7 @@ class ExactChecker(Checker):
                 duration_s=time.monotonic() - started,
             )
         same = normalize_middle(request.middle) == normalize_middle(request.reference_middle)
-        status = "pass" if same else "fail"
+        status: Status = "pass" if same else "fail"
         return Verdict(
             status=status,
             reward=reward_for(status),
