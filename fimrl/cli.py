@@ -12,6 +12,7 @@ from fimrl.commands import (
     db_cmd,
     demo_cmd,
     lean_cmd,
+    learner_cmd,
     services_cmd,
     tasks_cmd,
     workers_cmd,
@@ -29,6 +30,7 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(workers_cmd.app, name="workers")
 app.add_typer(lean_cmd.app, name="lean")
 app.add_typer(tasks_cmd.app, name="tasks")
+app.add_typer(learner_cmd.app, name="learner")
 app.command("demo")(demo_cmd.demo)
 
 err = Console(stderr=True, soft_wrap=True)
