@@ -124,6 +124,20 @@ def test_fim_extraction_is_idempotent_on_references(sample_task: Task) -> None:
     assert fim(once, sample_task) == once == sample_task.middle
 
 
+def test_symmetric_bullets_when_the_model_ran_on(make_task: Any) -> None:
+    # The answer ends with lines equal to the suffix (two identical bullets). When the model
+    # rewrote the declaration or ran past it, its text ends with the echo: the answer survives.
+    bullet = (
+        "· intro h\n    cases h with\n    | inl h => exact Or.inr h\n    | inr h => exact Or.inl h"
+    )
+    prefix = "theorem t (p q : Prop) : p ∨ q ↔ q ∨ p := by\n  constructor\n  "
+    task = make_task("", prefix, bullet, "\n  " + bullet)
+    assert instruct(f"```lean\n{prefix}{bullet}\n  {bullet}\n```", task) == bullet
+    assert fim(f"{bullet}\n  {bullet}\n\ntheorem u : True := trivial", task) == bullet
+    # Known limit: the bare answer is indistinguishable from an echo of the suffix.
+    assert fim(bullet, task) == ""
+
+
 # --- indentation ------------------------------------------------------------------------------
 
 

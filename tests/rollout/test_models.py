@@ -219,11 +219,12 @@ def test_gguf_cache_is_a_plain_checkpoint(gguf_cache: tuple[Path, Any, float]) -
 def test_gguf_cache_hit_is_fast_and_identical(
     gguf_cache: tuple[Path, Any, float], smollm2_tokenizer: Any
 ) -> None:
-    cache, first, _ = gguf_cache
+    cache, first, convert_s = gguf_cache
     started = time.monotonic()
     again = load_causal_lm(SMOLLM2_NAME, cache_dir=cache)
     tokenizer = load_tokenizer(SMOLLM2_NAME, cache_dir=cache)
-    assert time.monotonic() - started < 5
+    # ~0.3 s against ~20 s for the conversion on an idle machine; relative, so load can't flake it
+    assert time.monotonic() - started < max(2.0, convert_s / 4)
     text = "theorem t (a b : Nat) : a + b = b + a := by\n  omega"
     assert tokenizer.encode(text) == smollm2_tokenizer.encode(text)
     assert tokenizer.chat_template == smollm2_tokenizer.chat_template
