@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from fimrl.config import get_settings
 from fimrl.db.session import get_engine
 from fimrl.db.verdict_store import record_verdict
+from fimrl.verify.repl_pool import PoolExhausted
 from fimrl.verify.types import CheckRequest, Limits, Verdict
 from workers.app import app
 from workers.config import VERIFY_TASK
@@ -92,7 +93,10 @@ def verify(self: Task, message: dict[str, Any]) -> str:
     except MalformedMessage as exc:
         log.error("%s; dropped (the relay re-enqueues from the database)", exc)
         return "malformed"
-    verdict = checker().check(request)
+    try:
+        verdict = checker().check(request)
+    except PoolExhausted as exc:  # every REPL busy past the bounded wait: try again later
+        raise self.retry(exc=exc, countdown=min(30.0, 1.0 + self.request.retries)) from exc
     attempts = self.request.retries + 1
     if verdict.status == "error" and self.request.retries < CHECK_RETRIES:
         log.warning("checker error on candidate %s (%s); retrying", candidate_id, verdict.detail)
