@@ -250,12 +250,14 @@ def test_expired_claims_return(clean_db) -> None:  # type: ignore[no-untyped-def
     assert len(claim_groups(clean_db, run_id=run, owner="b", limit=5, lease_s=3600)) == 1
 
 
-@pytest.mark.parametrize("lora", [False])
-def test_resume_from_checkpoint(clean_db, settings, lora) -> None:  # type: ignore[no-untyped-def]
-    run = ensure_run(clean_db, "resume")
+@pytest.mark.parametrize("lora", [False, True])
+def test_resume_from_checkpoint(clean_db, settings, lora, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = ensure_run(clean_db, f"resume-{lora}")
     model = tiny_model(seed=5)
-    s = _settings(settings, use_lora=lora)
-    first = Learner(s, clean_db, run, model=model, tokenizer=tiny_tokenizer(), poll_s=0.05)
+    model.save_pretrained(tmp_path / "base")
+    tiny_tokenizer().save_pretrained(tmp_path / "base")
+    s = _settings(settings, use_lora=lora, model=str(tmp_path / "base"))
+    first = Learner(s, clean_db, run, tokenizer=tiny_tokenizer(), poll_s=0.05)
     scored_group(
         clean_db, run, make_task(clean_db, 1), PROMPT, [GOOD, BAD1], [1.0, 0.0], model=model
     )
@@ -269,3 +271,5 @@ def test_resume_from_checkpoint(clean_db, settings, lora) -> None:  # type: igno
     for k, v in second.accelerator.unwrap_model(second.model).state_dict().items():
         torch.testing.assert_close(v, trained[k])
     assert second.optimizer.state_dict()["state"]  # optimizer moments restored too
+    saved = sorted(p.name for p in (tmp_path / "state" / "checkpoints").rglob("*.safetensors"))
+    assert saved == (["adapter_model.safetensors"] if lora else ["model.safetensors"])
