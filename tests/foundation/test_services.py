@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -18,17 +21,29 @@ from fimrl.services.postgres import EmbeddedPostgres, ServiceError
 from fimrl.services.registry import NotConfigured, database_url, read_registry
 
 
+@pytest.fixture
+def state_dir() -> Iterator[Path]:
+    """A state dir outside pytest's basetemp: pytest re-closes that to 0700 at every session
+    start, which would lock the embedded server's user out of a cluster a concurrent run
+    started there."""
+    path = Path(tempfile.mkdtemp(prefix="fimrl-test-state-"))
+    yield path
+    stop_services(Settings(state_dir=path))
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def _env_without_fimrl() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("FIMRL_")}
 
 
 @pytest.fixture(scope="module")
-def embedded(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    state = tmp_path_factory.mktemp("embedded")
+def embedded():  # type: ignore[no-untyped-def]
+    state = Path(tempfile.mkdtemp(prefix="fimrl-test-embedded-"))
     settings = Settings(state_dir=state)
     urls = start_services(settings)
     yield settings, urls
     stop_services(settings)
+    shutil.rmtree(state, ignore_errors=True)
 
 
 def test_start_gives_real_servers(embedded) -> None:  # type: ignore[no-untyped-def]
@@ -73,7 +88,8 @@ def test_second_process_finds_the_servers(embedded) -> None:  # type: ignore[no-
     assert done.stdout.strip() == "0"
 
 
-def test_status_and_stop_in_a_fresh_state_dir(tmp_path: Path) -> None:
+def test_status_and_stop_in_a_fresh_state_dir(state_dir: Path) -> None:
+    tmp_path = state_dir
     env = _env_without_fimrl() | {"FIMRL_STATE_DIR": str(tmp_path / "s")}
 
     def cli(*args: str) -> subprocess.CompletedProcess:
@@ -100,7 +116,8 @@ def test_status_and_stop_in_a_fresh_state_dir(tmp_path: Path) -> None:
     assert cli("services", "stop").returncode == 0
 
 
-def test_stale_pid_file_is_detected(tmp_path: Path) -> None:
+def test_stale_pid_file_is_detected(state_dir: Path) -> None:
+    tmp_path = state_dir
     settings = Settings(state_dir=tmp_path)
     start_services(settings)
     stop_services(settings)
@@ -121,7 +138,8 @@ def test_corrupt_registry_is_reported_and_kept(tmp_path: Path) -> None:
     assert (tmp_path / "services.json").read_text() == "{not json"
 
 
-def test_half_made_data_dir_is_refused_not_deleted(tmp_path: Path) -> None:
+def test_half_made_data_dir_is_refused_not_deleted(state_dir: Path) -> None:
+    tmp_path = state_dir
     data = tmp_path / "pg" / "data"
     data.mkdir(parents=True)
     (data / "precious.txt").write_text("keep me")
