@@ -15,6 +15,7 @@ from fimrl.commands import (
     learner_cmd,
     services_cmd,
     tasks_cmd,
+    trainer_cmd,
     workers_cmd,
 )
 from fimrl.errors import FimrlError
@@ -31,6 +32,7 @@ app.add_typer(workers_cmd.app, name="workers")
 app.add_typer(lean_cmd.app, name="lean")
 app.add_typer(tasks_cmd.app, name="tasks")
 app.add_typer(learner_cmd.app, name="learner")
+app.add_typer(trainer_cmd.app, name="trainer")
 app.command("demo")(demo_cmd.demo)
 
 err = Console(stderr=True, soft_wrap=True)

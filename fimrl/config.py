@@ -144,6 +144,13 @@ class Settings(BaseSettings):
     )
     group_size: int = Field(default=4, ge=2, description="G: candidates sampled per task.")
     tasks_per_batch: int = Field(default=2, ge=1, description="Tasks per trainer batch.")
+    task_frontier_fraction: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Share of each trainer batch drawn from tasks whose pass rate in this run is "
+        "strictly between 0 and 1 (once verdicts exist); the rest is uniform over the train split.",
+    )
     temperature: float = Field(default=1.0, gt=0)
     top_p: float = Field(default=1.0, gt=0, le=1)
     max_new_tokens: int = Field(default=64, ge=1)
