@@ -1,26 +1,18 @@
-"""`fimrl demo`: the whole loop on one machine (grows with the components that exist)."""
+"""`fimrl demo`: the README's main command."""
 
 from __future__ import annotations
 
-from rich.console import Console
+import typer
 
 from fimrl.commands.config_cmd import load_settings
-from fimrl.db import migrate
-from fimrl.db.session import get_engine
-from fimrl.services.manager import start_services
-
-console = Console()
 
 
-def demo() -> None:
-    """Start services, migrate, and run the pipeline stages that exist so far."""
+def demo(
+    steps: int = typer.Option(None, help="Learner steps to run (default: settings.max_steps)."),
+    timeout: float = typer.Option(1800.0, help="Give up after this many seconds."),
+) -> None:
+    """Run the whole loop locally: services, tasks, workers, trainer, learner, report."""
+    from fimrl.demo import run_demo
+
     settings = load_settings()
-    urls = start_services(settings)
-    console.print(f"services up: postgres and redis ({urls.broker_url})")
-    engine = get_engine(settings)
-    migrate.upgrade(engine)
-    console.print("schema migrated")
-    console.print(
-        "[yellow]not built yet:[/] task building, verifier workers, trainer and learner "
-        "processes (see the open issues); the demo runs them once they land."
-    )
+    run_demo(settings, steps=steps or settings.max_steps, timeout_s=timeout)

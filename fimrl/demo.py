@@ -1,0 +1,197 @@
+"""`fimrl demo`: the whole asynchronous loop on one machine, as separate processes.
+
+Services, schema and tasks first; then verifier workers, the trainer and the learner start
+as their own processes (exactly as an operator would start them), the demo watches the
+database until the learner has taken the configured number of steps, stops everything with
+SIGTERM and writes a report. It states which checker produced the rewards.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from sqlalchemy import Engine, text
+
+from fimrl.config import REPO_ROOT, Settings
+from fimrl.db import migrate
+from fimrl.db.run_store import ensure_run, finish_run
+from fimrl.db.session import get_engine
+from fimrl.demo_report import write_report
+from fimrl.errors import FimrlError
+from fimrl.ingest import BUNDLED_CORPUS, build_into_db
+from fimrl.services.manager import start_services
+from fimrl.verify.toolchain import doctor
+
+console = Console()
+
+
+@dataclass
+class Progress:
+    groups: int
+    candidates: int
+    verified: int
+    steps: int
+    version: int
+    reward: float | None
+    pass_rate: float | None
+
+
+def checker_note(settings: Settings) -> str:
+    if settings.verifier_backend == "exact":
+        return (
+            "EXACT-MATCH reference check (backend `exact`): NOT Lean verification — no "
+            "Lean toolchain was used; a reward means the middle equals the reference text."
+        )
+    return f"Lean 4 via the `{settings.verifier_backend}` backend (the Lean compiler's verdict)."
+
+
+def choose_backend(settings: Settings) -> Settings:
+    """Lean when a full toolchain is present, else `exact` — said loudly, never hidden."""
+    if "FIMRL_VERIFIER_BACKEND" in os.environ:
+        return settings
+    report = doctor(settings)
+    return settings.model_copy(update={"verifier_backend": "repl" if report.full else "exact"})
+
+
+def _progress(engine: Engine, run_id: int) -> Progress:
+    with engine.connect() as conn:
+        g, c, v = conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM groups WHERE run_id = :r),"
+                " (SELECT count(*) FROM candidates c JOIN groups g ON g.id = c.group_id "
+                "  WHERE g.run_id = :r),"
+                " (SELECT count(*) FROM verifications v JOIN groups g ON g.id = v.group_id "
+                "  WHERE g.run_id = :r)"
+            ),
+            {"r": run_id},
+        ).one()
+        last = conn.execute(
+            text(
+                "SELECT step, reward_mean, pass_rate FROM learner_steps WHERE run_id = :r "
+                "ORDER BY step DESC LIMIT 1"
+            ),
+            {"r": run_id},
+        ).first()
+        version = conn.execute(
+            text("SELECT coalesce(max(version), 0) FROM policy_versions WHERE run_id = :r"),
+            {"r": run_id},
+        ).scalar_one()
+    return Progress(
+        g,
+        c,
+        v,
+        last.step if last else 0,
+        int(version),
+        last.reward_mean if last else None,
+        last.pass_rate if last else None,
+    )
+
+
+def _table(p: Progress, target: int, elapsed: float, note: str) -> Table:
+    t = Table(title=f"fimrl demo — {elapsed:.0f}s", caption=note)
+    for col in (
+        "groups generated",
+        "candidates",
+        "verified",
+        "learner step",
+        "policy version",
+        "reward (last step)",
+        "pass rate (last step)",
+    ):
+        t.add_column(col, justify="right")
+    t.add_row(
+        str(p.groups),
+        str(p.candidates),
+        str(p.verified),
+        f"{p.steps}/{target}",
+        str(p.version),
+        "-" if p.reward is None else f"{p.reward:.3f}",
+        "-" if p.pass_rate is None else f"{p.pass_rate:.3f}",
+    )
+    return t
+
+
+def _fimrl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "fimrl.cli", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def run_demo(settings: Settings, *, steps: int, timeout_s: float) -> Path:
+    settings = choose_backend(settings)
+    note = checker_note(settings)
+    style = "bold yellow" if settings.verifier_backend == "exact" else "bold green"
+    console.print(f"[{style}]Rewards: {note}[/]")
+    urls = start_services(settings)
+    console.print(f"services: postgres + redis ({urls.broker_url})")
+    engine = get_engine(settings)
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        have = conn.execute(text("SELECT count(*) FROM fim_tasks")).scalar_one()
+    if not have:
+        summary = build_into_db(engine, [BUNDLED_CORPUS], settings)
+        console.print(f"tasks: {summary.stored} from {summary.files} files of the bundled corpus")
+    run_name = f"demo-{time.strftime('%Y%m%d-%H%M%S')}"
+    run_id = ensure_run(engine, run_name, kind="demo", config=settings.display())
+    env = os.environ | {
+        "FIMRL_STATE_DIR": str(settings.state_dir),
+        "FIMRL_RUN_NAME": run_name,
+        "FIMRL_VERIFIER_BACKEND": settings.verifier_backend,
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    # With a 135M model almost every group scores all-zero; the demo still steps on them
+    # (zero advantages) so the version hand-off is exercised, unless configured otherwise.
+    env.setdefault("FIMRL_SKIP_ZERO_VARIANCE", "false")
+    started: list[str] = []
+    try:
+        for name, args in (
+            (
+                "workers",
+                ("workers", "start", "--detach", "-c", "2", "--hostname", f"demo-{os.getpid()}@%h"),
+            ),
+            ("trainer", ("trainer", "start", "--detach")),
+            ("learner", ("learner", "start", "--detach", "--max-steps", str(steps))),
+        ):
+            done = _fimrl(env, *args)
+            if done.returncode != 0:
+                raise FimrlError(
+                    f"could not start the {name}: {(done.stderr or done.stdout).strip()[-1500:]}"
+                )
+            started.append(name)
+            console.print(f"started {name}")
+        t0 = time.monotonic()
+        with Live(console=console, refresh_per_second=2) as live:
+            while True:
+                p = _progress(engine, run_id)
+                live.update(_table(p, steps, time.monotonic() - t0, note))
+                if p.steps >= steps:
+                    break
+                if time.monotonic() - t0 > timeout_s:
+                    console.print(f"[red]timed out after {timeout_s:.0f}s[/]")
+                    break
+                if _fimrl(env, "learner", "status").returncode != 0 and p.steps < steps:
+                    log = settings.state_dir / "learner" / "learner.log"
+                    raise FimrlError(f"the learner stopped early; see {log}")
+                time.sleep(2.0)
+    finally:
+        for name in reversed(started):
+            _fimrl(env, name, "stop")
+            console.print(f"stopped {name}")
+        finish_run(engine, run_id)
+    report = write_report(engine, run_id, run_name, settings.state_dir / "reports" / run_name, note)
+    console.print(f"[bold]report:[/] {report}")
+    console.print(f"[{style}]Rewards: {note}[/]")
+    return report
