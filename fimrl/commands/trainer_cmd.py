@@ -38,7 +38,8 @@ def start(
         return
     daemon = trainer_daemon(settings.state_dir)
     env = os.environ | {"FIMRL_STATE_DIR": str(settings.state_dir), "PYTHONPATH": str(REPO_ROOT)}
-    daemon.status_file.unlink(missing_ok=True)
+    if daemon.pid() is None:  # a running trainer keeps its status; start_detached refuses
+        daemon.status_file.unlink(missing_ok=True)
     pid = daemon.start_detached(python_module_argv("fimrl.rollout.daemon", *extra), env)
     # Wait until the child has reported (or died), so a broken start is visible here.
     deadline = time.monotonic() + _START_REPORT_S

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 import time
@@ -60,6 +61,9 @@ def run_trainer(
         return 0
     started = time.monotonic()
     daemon.write_status({"state": "loading model", "model": settings.model})
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # weight-loading bars would fill the log file
     backend = make_backend(settings, interrupt=stop)
     log.info(
         "%s backend, model %s loaded in %.1fs",
@@ -82,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines say nothing here
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no tqdm bars in the log file
     settings = get_settings()
     from fimrl.rollout.trainer import trainer_daemon
 

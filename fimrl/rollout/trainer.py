@@ -137,6 +137,14 @@ class BatchReport:
     group_ids: list[int] = field(default_factory=list)
     generate_s: float = 0.0
     wall_s: float = 0.0
+    #: Seconds spent outside ``generate``, by part: ``prompts`` (sampling tasks, encoding),
+    #: ``extract`` (middles, candidate rows), ``write`` (group transactions), ``enqueue``
+    #: (messages, Redis, marking enqueued). The rest of the overhead is bookkeeping (in-flight
+    #: count, policy check, status file).
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def add_time(self, part: str, seconds: float) -> None:
+        self.timings[part] = self.timings.get(part, 0.0) + seconds
 
     @property
     def overhead_s(self) -> float:
@@ -256,15 +264,22 @@ class Trainer:
         self._maybe_relay()
         room = self.settings.max_inflight_groups - self._count_in_flight()
         if room <= 0:
-            return self._wait("waiting: backpressure")
+            self._wait("waiting: backpressure")
+            return None
         if not self._follow_policy():
-            return self._wait("waiting: policy too stale (reload failing)")
+            self._wait("waiting: policy too stale (reload failing)")
+            return None
         assert self.sampler is not None
+        t_tasks = time.monotonic()
         tasks = self.sampler.sample(min(self.settings.tasks_per_batch, room))
         if not tasks:
-            return self._wait("waiting: no train tasks")
+            self._wait("waiting: no train tasks")
+            return None
         report = BatchReport(batch=self.batches + 1, policy_version=self.version)
+        report.add_time("prompts", time.monotonic() - t_tasks)
+        t_prompts = time.monotonic()
         prompts = self._build_prompts(tasks, report)
+        report.add_time("prompts", time.monotonic() - t_prompts)
         if prompts:
             self._set_state("generating")
             tokenizer = self.backend.tokenizer
@@ -280,9 +295,11 @@ class Trainer:
                 log.info("generation interrupted by stop: batch abandoned, nothing written")
                 return None
             report.generate_s = time.monotonic() - g0
+            t_extract = time.monotonic()
             record = sampling.record(self.backend.name, self.backend.logprob_space(sampling))
             for (task, ids), samples in zip(prompts, results, strict=True):
                 self.pending.append(self._group(task, ids, samples, record))
+            report.add_time("extract", time.monotonic() - t_extract)
             self._flush(report)
         self.batches += 1
         report.wall_s = time.monotonic() - started
@@ -455,6 +472,7 @@ class Trainer:
         assert self.run_id is not None
         while self.pending:
             group = self.pending[0]
+            t_write = time.monotonic()
             if group.group_id is None:
                 self._set_state("writing")
                 try:
@@ -473,11 +491,15 @@ class Trainer:
                     self.metrics["last_error"] = f"group for task {group.task.id} refused: {exc}"
                     log.error("group for task %d refused by PostgreSQL: %s", group.task.id, exc)
                     continue
+            t_enqueue = time.monotonic()
             if not group.sent:
                 self.queue.send(verify_messages(self.engine, group.candidate_ids))
                 group.sent = True
             mark_enqueued(self.engine, group.candidate_ids)
             self.pending.pop(0)
+            if report is not None:
+                report.add_time("write", t_enqueue - t_write)
+                report.add_time("enqueue", time.monotonic() - t_enqueue)
             tokens = sum(len(r.token_ids) for r in group.rows)
             self.metrics["groups_written"] += 1
             self.metrics["candidates_written"] += len(group.rows)
@@ -492,7 +514,6 @@ class Trainer:
     def _wait(self, state: str) -> None:
         self._set_state(state)
         self._stop.wait(self.options.poll_s)
-        return None
 
     def _outage(self, exc: BaseException) -> None:
         self.metrics["outages"] += 1

@@ -6,10 +6,11 @@ test suite: CI has no GPU and does not install the ``gpu`` extra. What it relies
 - ``LLM(model=dir, tensor_parallel_size=..., seed=..., logprobs_mode=...,
   worker_extension_cls=...)``; prompts as ``TokensPrompt(prompt_token_ids=...)`` so vLLM
   samples after exactly the tokens the learner will re-score.
-- ``SamplingParams(n=, temperature=, top_p=, max_tokens=, logprobs=0, stop=, stop_token_ids=)``:
-  ``logprobs=0`` returns the log-prob of the sampled token only. ``CompletionOutput.token_ids``
-  holds every sampled token, the stop token included; ``.logprobs`` one dict per token keyed by
-  token id.
+- ``SamplingParams(n=, temperature=, top_p=, max_tokens=, logprobs=1, stop=, stop_token_ids=)``:
+  each position's log-prob mapping then holds the most likely token and, always, the sampled
+  one (``logprobs=0``, "sampled token only", returned nothing in some older releases, so the
+  one extra entry is the safe choice). ``CompletionOutput.token_ids`` holds every sampled
+  token, the stop token included; ``.logprobs`` one ``{token_id: Logprob}`` per token.
 - Which log-probs: vLLM V1 returns by default ``raw_logprobs``, the softmax of the logits
   *before* temperature, which is not the behaviour policy. The engine is therefore built with
   ``logprobs_mode="processed_logprobs"``: log softmax of the logits after temperature (and
@@ -163,7 +164,7 @@ class VLLMBackend:
             temperature=sampling.temperature,
             top_p=sampling.top_p,
             max_tokens=sampling.max_new_tokens,
-            logprobs=0,
+            logprobs=1,
             stop=list(sampling.stop_strings) or None,
             stop_token_ids=list(sampling.stop_token_ids) or None,
             seed=sampling.seed,
