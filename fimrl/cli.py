@@ -13,6 +13,7 @@ from fimrl.commands import (
     demo_cmd,
     lean_cmd,
     learner_cmd,
+    metrics_cmd,
     services_cmd,
     tasks_cmd,
     trainer_cmd,
@@ -33,6 +34,7 @@ app.add_typer(lean_cmd.app, name="lean")
 app.add_typer(tasks_cmd.app, name="tasks")
 app.add_typer(learner_cmd.app, name="learner")
 app.add_typer(trainer_cmd.app, name="trainer")
+app.add_typer(metrics_cmd.app, name="metrics")
 app.command("demo")(demo_cmd.demo)
 
 err = Console(stderr=True, soft_wrap=True)
