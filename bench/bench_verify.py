@@ -1,6 +1,6 @@
 """Verifier speed and memory, measured in one run on this machine.
 
-    python -m bench verify            # or: python bench/bench_verify.py [--n 2000 ...]
+    python -m bench verify            # or: python bench/bench_verify.py [--n 800 ...]
 
 (a) bare Celery no-op throughput: ``bench.noop_app`` (the workers' exact Celery config, a
     task registered under the verify task's name whose body does nothing but one pipelined
@@ -962,7 +962,7 @@ def plot(results: dict[str, Any], path: Path) -> Path | None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.monotonic()
     results: dict[str, Any] = {"machine": machine_info(), "args": vars(args)}
-    busy, waited = wait_until_quiet(min(30.0, args.wait_quiet))
+    busy, waited = wait_until_quiet(min(15.0, args.wait_quiet))
     results["machine"]["busy_before_start"] = busy
     results["machine"]["waited_for_quiet_s"] = waited
     if busy >= 0.25:
@@ -1041,10 +1041,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> str:
     """Run (a)-(d), print the table, save JSON + PNG; returns a one-line summary."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=1000, help="messages per round of (a) and (b)")
+    ap.add_argument("--n", type=int, default=800, help="messages per round of (a) and (b)")
     ap.add_argument("--rounds", type=int, default=3, help="timed rounds of (a) and (b)")
     ap.add_argument("--procs", default="1,2,4,8", help="worker processes of (c)")
-    ap.add_argument("--per-proc", type=int, default=80, help="(c): messages per process")
+    ap.add_argument("--per-proc", type=int, default=60, help="(c): messages per process")
     ap.add_argument("--lean-checks", type=int, default=16, help="checks per Lean backend")
     ap.add_argument(
         "--what-if",
@@ -1055,7 +1055,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     ap.add_argument(
         "--wait-quiet",
         type=float,
-        default=45.0,
+        default=30.0,
         help="seconds (in all) the rounds may wait for other CPU load to settle",
     )
     args = ap.parse_args(argv)
