@@ -103,12 +103,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     signal.signal(signal.SIGINT, _on_signal)
     daemon.write_status({"state": "starting", "run": settings.run_name})
     log.info("trainer starting: run %s, model %s", settings.run_name, settings.model)
+    final = "stopped"
     try:
         batches = run_trainer(settings, stop, max_batches=args.max_batches)
         log.info("trainer stopped after %d batch(es)", batches)
+    except BaseException as exc:
+        # Left in the status file, so `fimrl trainer status` says why the process is gone.
+        final = f"failed: {type(exc).__name__}: {exc}"
+        raise
     finally:
-        status = daemon.read_status()
-        daemon.write_status(status | {"state": "stopped"})
+        daemon.write_status(daemon.read_status() | {"state": final})
         daemon.release()
 
 
@@ -119,7 +123,8 @@ def read_status(settings: Settings) -> dict[str, Any]:
     daemon = trainer_daemon(settings.state_dir)
     pid = daemon.pid()
     status = daemon.read_status()
-    if pid is None and status.get("state") not in (None, "stopped"):
+    state = str(status.get("state", ""))
+    if pid is None and state and state != "stopped" and not state.startswith("failed"):
         status["state"] = f"dead (last state: {status['state']})"
     return status | {"running": pid is not None, "pid": pid}
 
