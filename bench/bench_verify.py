@@ -196,6 +196,8 @@ class Round:
     """Part of the CPUs used by this benchmark's processes (bench, workers, servers)."""
     other: float
     """Part used by other processes on the machine (``busy - own``)."""
+    own_cpu_s: float
+    """CPU seconds used by this benchmark's processes during the round."""
     task_ms: float | None
     """Mean task runtime inside the worker child ("succeeded in"), ms."""
     verdicts: dict[str, int] = field(default_factory=dict)
@@ -271,6 +273,7 @@ def _verify_round(svc: BenchServices, queue: Any, worker: BenchWorker, batch: Ba
         enqueue_s=enqueue_s,
         busy=cpu.busy,
         own=cpu.own,
+        own_cpu_s=cpu.own_s,
         other=cpu.other,
         task_ms=_task_ms(worker.log, offset),
         verdicts=verdicts,
@@ -305,6 +308,7 @@ def _noop_round(svc: BenchServices, queue: Any, worker: BenchWorker, batch: Batc
         enqueue_s=enqueue_s,
         busy=cpu.busy,
         own=cpu.own,
+        own_cpu_s=cpu.own_s,
         other=cpu.other,
         task_ms=_task_ms(worker.log, offset),
     )
@@ -326,6 +330,7 @@ def _summarise(rounds: Sequence[Round]) -> dict[str, Any]:
         "enqueue_s": [r.enqueue_s for r in rounds],
         "cpu_busy": statistics.fmean(r.busy for r in rounds),
         "cpu_own": statistics.fmean(r.own for r in rounds),
+        "cpu_ms_per_msg": statistics.median(1000 * r.own_cpu_s / r.messages for r in rounds),
         "cpu_other": max(r.other for r in rounds),
         "task_ms": (
             None
@@ -790,8 +795,8 @@ def _met(ok: bool) -> str:
     return "[green]met[/]" if ok else "[bold red]MISSED[/]"
 
 
-def _cpu(m: dict[str, Any]) -> tuple[str, str]:
-    return f"{m['cpu_own']:.0%}", f"{m['cpu_other']:.0%}"
+def _cpu(m: dict[str, Any]) -> tuple[str, str, str]:
+    return f"{m['cpu_ms_per_msg']:.2f}", f"{m['cpu_own']:.0%}", f"{m['cpu_other']:.0%}"
 
 
 def render(results: dict[str, Any]) -> Table:
@@ -799,8 +804,9 @@ def render(results: dict[str, Any]) -> Table:
     ncpu = results["machine"]["usable_cpus"]
     table = Table(
         title=f"fimrl verify: throughput on {ncpu} CPUs (median of rounds)",
-        caption="own CPU = this benchmark's processes (bench, workers, servers); other = the "
-        "rest of the machine, as fractions of all CPUs",
+        caption="task ms = mean task run time in the worker child; CPU ms/msg = CPU time of "
+        "this benchmark's processes (bench, workers, PostgreSQL, Redis) per message; own / "
+        "other CPU = share of all CPUs used by them / by the rest of the machine",
     )
     for col, just in [
         ("measurement", "left"),
@@ -811,10 +817,11 @@ def render(results: dict[str, Any]) -> Table:
         ("target", "right"),
         ("", "left"),
         ("task ms", "right"),
+        ("CPU ms/msg", "right"),
         ("own CPU", "right"),
         ("other CPU", "right"),
     ]:
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
+        table.add_column(col, justify=just, no_wrap=col == "measurement")  # type: ignore[arg-type]
     table.add_row(
         "(a) Celery no-op", "1", str(a["messages_per_round"]), _fmt(a["msgs_per_s"]),
         "1.00", "baseline", "", _fmt(a["task_ms"], ".2f"), *_cpu(a),
@@ -841,7 +848,7 @@ def render(results: dict[str, Any]) -> Table:
         )  # fmt: skip
     d = results["d_toolchain"]
     if "skipped" in d:
-        table.add_row("(d) Lean REPL vs cli", "", "", "skipped", "(no Lean toolchain)")
+        table.add_row("(d) Lean REPL vs cli", "", "", "skipped", "no toolchain")
     else:
         cli_rate = d["cli"]["checks_per_s_per_core"]
         for name, key in (("REPL, header reuse", "repl"), ("cli", "cli")):
@@ -853,7 +860,7 @@ def render(results: dict[str, Any]) -> Table:
                 _fmt(1000 * m["first_check_s"], ".0f") + " first",
             )  # fmt: skip
     p = results["prelude_cli"]
-    label = "prelude-only Lean 4.35 binary, cli"
+    label = "prelude-only Lean 4.35 binary (cli)"
     if "skipped" in p:
         table.add_row(label, "", "", "skipped")
     else:
@@ -877,7 +884,9 @@ def explain(results: dict[str, Any]) -> list[str]:
         text = (
             f"(b) MISSED: {ratio:.2f} of the no-op rate. The worker child spends "
             f"{_fmt(b['task_ms'], '.2f')} ms per message in the verify task against "
-            f"{_fmt(a['task_ms'], '.2f')} ms for the no-op. Of that, one durable PostgreSQL "
+            f"{_fmt(a['task_ms'], '.2f')} ms for the no-op, and the whole pipeline uses "
+            f"{b['cpu_ms_per_msg']:.2f} CPU ms per message against {a['cpu_ms_per_msg']:.2f}. "
+            "Of the task time, one durable PostgreSQL "
             f"commit costs {probe['insert_commit_ms']:.2f} ms on this disk "
             f"(synchronous_commit={probe['synchronous_commit']}, fsync={probe['fsync']}; "
             f"a read-only transaction costs {probe['select_txn_ms']:.2f} ms), and "
@@ -901,7 +910,9 @@ def explain(results: dict[str, Any]) -> list[str]:
                 f"{row['cpu_own']:.0%}, other {row['cpu_other']:.0%} of "
                 f"{results['machine']['usable_cpus']} CPUs; mean task time "
                 f"{_fmt(row['task_ms'], '.1f')} ms vs {_fmt(one and one['task_ms'], '.1f')} ms "
-                "at N=1: the per-message CPU work (Celery parent dispatch, JSON, the "
+                f"at N=1 (CPU per message {row['cpu_ms_per_msg']:.1f} ms vs "
+                f"{_fmt(one and one['cpu_ms_per_msg'], '.1f')} ms): the per-message CPU "
+                "work (Celery parent dispatch, JSON, the "
                 "PostgreSQL transaction, the producer) shares the cores with N sleeping checks."
             )
     for name, m in (("(a)", a), ("(b)", b), *((f"(c) N={r['processes']}", r) for r in c["rows"])):

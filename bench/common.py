@@ -338,6 +338,7 @@ class CpuMeter:
         total = sum(sys1) - sum(self._sys0)
         self.busy = 0.0 if total <= 0 else max(0.0, 1.0 - idle / total)
         own_s = sum(max(0.0, v - self._own0.get(pid, 0.0)) for pid, v in own1.items())
+        self.own_s = own_s
         capacity = self.wall_s * self.ncpu
         self.own = min(1.0, own_s / capacity) if capacity > 0 else 0.0
         self.other = max(0.0, self.busy - self.own)
