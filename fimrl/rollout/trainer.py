@@ -95,7 +95,8 @@ class TrainerOptions:
     """Loop timings (the sampling and asynchrony knobs are settings).
 
     Attributes:
-        relay_every_s: seconds between relay sweeps (the first runs at start).
+        relay_every_s: seconds between relay sweeps (the first runs at start); never more
+            than the ``lease_s`` setting.
         poll_s: wait between checks while backpressure or an empty task table holds.
         backoff_s: first wait after an outage; doubles per failure up to ``backoff_max_s``.
         backoff_max_s: longest wait between retries during an outage.
@@ -354,7 +355,9 @@ class Trainer:
 
     def _maybe_relay(self) -> None:
         now = time.monotonic()
-        if now - self._last_relay < self.options.relay_every_s:
+        # At least one sweep per lease: a lost message waits ~lease_s, not lease_s + 30 s.
+        every = min(self.options.relay_every_s, self.settings.lease_s)
+        if now - self._last_relay < every:
             return
         result = relay_once(self.engine, self.settings)
         self._last_relay = now
