@@ -11,9 +11,11 @@ from fimrl.commands import (
     config_cmd,
     db_cmd,
     demo_cmd,
+    eval_cmd,
     lean_cmd,
     learner_cmd,
     metrics_cmd,
+    report_cmd,
     services_cmd,
     tasks_cmd,
     trainer_cmd,
@@ -36,6 +38,8 @@ app.add_typer(learner_cmd.app, name="learner")
 app.add_typer(trainer_cmd.app, name="trainer")
 app.add_typer(metrics_cmd.app, name="metrics")
 app.command("demo")(demo_cmd.demo)
+app.add_typer(eval_cmd.app, name="eval")
+app.command("report")(report_cmd.report)
 
 err = Console(stderr=True, soft_wrap=True)
 
