@@ -17,6 +17,7 @@ from fimrl.commands import (
     metrics_cmd,
     report_cmd,
     services_cmd,
+    sql_cmd,
     tasks_cmd,
     trainer_cmd,
     workers_cmd,
@@ -40,6 +41,7 @@ app.add_typer(metrics_cmd.app, name="metrics")
 app.command("demo")(demo_cmd.demo)
 app.add_typer(eval_cmd.app, name="eval")
 app.command("report")(report_cmd.report)
+app.command("sql")(sql_cmd.sql)
 
 err = Console(stderr=True, soft_wrap=True)
 
