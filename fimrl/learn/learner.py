@@ -8,16 +8,19 @@ restarted learner resumes from its latest checkpoint while its old claims expire
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import sqlalchemy.exc
 import torch
 from sqlalchemy import Engine
 
@@ -43,6 +46,16 @@ from fimrl.learn.gspo import GSPOConfig, gspo_loss
 from fimrl.learn.logprobs import completion_logprobs
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Errors that mean "PostgreSQL is unreachable right now" (a restart, a failover): the learner
+#: waits with exponential backoff and retries the same call, it never exits on them.
+TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
 
 
 @dataclass
@@ -121,6 +134,32 @@ class Learner:
         self.vocab_size = int(self.accelerator.unwrap_model(self.model).config.vocab_size)
         self.pad_id = int(self.tokenizer.pad_token_id or 0)
         self._stop = threading.Event()
+        self.backoff_s = 0.5
+        self.backoff_max_s = 30.0
+
+    def _db(self, what: str, call: Callable[[], T]) -> T:
+        """``call()``, retried with exponential backoff while PostgreSQL is unreachable.
+
+        Each call is one transaction, so a retry repeats nothing that was committed. Gives up
+        (re-raises) only once a stop was requested: claims then expire after their lease.
+        """
+        delay = self.backoff_s
+        while True:
+            try:
+                return call()
+            except TRANSIENT_DB_ERRORS as exc:
+                if self._stop.is_set():
+                    raise
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                log.warning(
+                    "database unavailable during %s (%s: %s); retrying in %.1fs",
+                    what,
+                    type(exc).__name__,
+                    first,
+                    delay,
+                )
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.backoff_max_s)
 
     # --- models --------------------------------------------------------------------------
     def _load(self, model: Any, tokenizer: Any, resume_from: str | None) -> tuple[Any, Any]:
@@ -169,57 +208,58 @@ class Learner:
         start = time.monotonic()
         delay = self.poll_s
         while len(usable) < s.groups_per_step and not self._stop.is_set():
-            ids = claim_groups(
-                self.engine,
-                run_id=self.run_id,
-                owner=self.owner,
-                limit=s.groups_per_step - len(usable),
-                lease_s=s.lease_s,
+            ids = self._db(
+                "claim",
+                lambda: claim_groups(
+                    self.engine,
+                    run_id=self.run_id,
+                    owner=self.owner,
+                    limit=s.groups_per_step - len(usable),
+                    lease_s=s.lease_s,
+                ),
             )
             if not ids:
                 self._stop.wait(delay)
                 delay = min(delay * 1.5, 2.0)
                 continue
             delay = self.poll_s
-            for group in load_groups(self.engine, ids):
+            for group in self._db("load", functools.partial(load_groups, self.engine, ids)):
                 reason = quarantine_reason(group, self.vocab_size)
                 if reason is not None:
                     log.warning("group %d quarantined: %s", group.group_id, reason)
-                    finish_groups(
-                        self.engine,
-                        owner=self.owner,
-                        status="quarantined",
-                        group_ids=[group.group_id],
-                        reason=reason,
-                    )
+                    self._finish(group.group_id, "quarantined", reason)
                     report.groups_quarantined += 1
                 elif self.version - group.policy_version > s.max_staleness:
-                    finish_groups(
-                        self.engine,
-                        owner=self.owner,
-                        status="dropped",
-                        group_ids=[group.group_id],
-                        reason=f"stale: version {group.policy_version}, learner at {self.version}",
+                    self._finish(
+                        group.group_id,
+                        "dropped",
+                        f"stale: version {group.policy_version}, learner at {self.version}",
                     )
                     report.groups_dropped += 1
                 elif s.skip_zero_variance and not group_has_signal(group):
-                    finish_groups(
-                        self.engine,
-                        owner=self.owner,
-                        status="dropped",
-                        group_ids=[group.group_id],
-                        reason="no signal: equal rewards",
-                    )
+                    self._finish(group.group_id, "dropped", "no signal: equal rewards")
                     report.groups_skipped += 1
                 else:
                     usable.append(group)
         return usable, time.monotonic() - start, report
 
+    def _finish(self, group_id: int, status: str, reason: str) -> None:
+        self._db(
+            status,
+            lambda: finish_groups(
+                self.engine, owner=self.owner, status=status, group_ids=[group_id], reason=reason
+            ),
+        )
+
     def train_step(self) -> StepReport | None:
         groups, waited, report = self._gather()
         if len(groups) < self.settings.groups_per_step:
             # Stopped while gathering: hand the claims back now rather than after the lease.
-            release_groups(self.engine, owner=self.owner, group_ids=[g.group_id for g in groups])
+            held = [g.group_id for g in groups]
+            self._db(
+                "release",
+                lambda: release_groups(self.engine, owner=self.owner, group_ids=held),
+            )
             return None
         t0 = time.monotonic()
         device = self.accelerator.device
@@ -306,20 +346,27 @@ class Learner:
                 "wait_time_s",
             )
         }
-        with self.engine.begin() as conn:
-            insert_learner_step_in(conn, {"run_id": self.run_id, **values, "extra": report.extra})
-            finish_groups_in(
-                conn, owner=self.owner, status="consumed", group_ids=group_ids, step=self.step
-            )
-            if publish is not None:
-                publish_version_in(
-                    conn,
-                    run_id=self.run_id,
-                    version=self.version + 1,
-                    step=self.step,
-                    model=self.settings.model,
-                    checkpoint_path=publish,
+
+        def commit() -> None:
+            with self.engine.begin() as conn:
+                insert_learner_step_in(
+                    conn, {"run_id": self.run_id, **values, "extra": report.extra}
                 )
+                finish_groups_in(
+                    conn, owner=self.owner, status="consumed", group_ids=group_ids, step=self.step
+                )
+                if publish is not None:
+                    publish_version_in(
+                        conn,
+                        run_id=self.run_id,
+                        version=self.version + 1,
+                        step=self.step,
+                        model=self.settings.model,
+                        checkpoint_path=publish,
+                    )
+
+        # The step is taken; only its record is missing: retry the transaction, never the step.
+        self._db(f"commit of step {self.step}", commit)
         if publish is not None:
             self.version += 1
             report.published = True
