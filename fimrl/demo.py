@@ -182,9 +182,13 @@ def run_demo(settings: Settings, *, steps: int, timeout_s: float) -> Path:
                 if time.monotonic() - t0 > timeout_s:
                     console.print(f"[red]timed out after {timeout_s:.0f}s[/]")
                     break
-                if _fimrl(env, "learner", "status").returncode != 0 and p.steps < steps:
-                    log = settings.state_dir / "learner" / "learner.log"
-                    raise FimrlError(f"the learner stopped early; see {log}")
+                for name in ("learner", "trainer"):
+                    if _fimrl(env, name, "status").returncode != 0:
+                        if _progress(engine, run_id).steps >= steps:
+                            break  # the learner finished its steps and exited meanwhile
+                        log = settings.state_dir / name / f"{name}.log"
+                        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                        raise FimrlError(f"the {name} stopped early; end of {log}:\n{tail}")
                 time.sleep(2.0)
     finally:
         for name in reversed(started):
