@@ -18,7 +18,9 @@ cheap (no submodule is imported here).  The public API, by module:
     open namespaces at end of input).
 
 ``fimrl.lean.spans``
-    ``SPAN_KINDS``, ``DEFAULT_MIX`` and ``check_middle(text, start, end)``.
+    ``SPAN_KINDS``, ``DEFAULT_MIX`` and ``check_middle(text, start, end)``;
+    ``candidate_spans``/``select_spans`` (and their tuple-pool forms
+    ``candidate_pools``/``select_from_pools``, which ``build_tasks`` uses).
 
 ``fimrl.lean.splits``
     ``assign_split(key, fractions)``, ``split_key(name, statement)``, ``dedup(tasks)``.
@@ -29,7 +31,9 @@ cheap (no submodule is imported here).  The public API, by module:
 
 ``fimrl.lean.declarations`` / ``fimrl.lean.tactics``
     ``parse_file(text) -> ParsedFile`` (commands, declarations, ``header_for``) and
-    ``TacticParser`` (tactic trees) for callers that need the structure itself.
+    ``TacticParser`` (tactic trees) for callers that need the structure itself;
+    ``fimrl.lean.headers.ScopeTree`` is how ``header_for`` avoids replaying every
+    earlier command for each declaration.
 
 ``fimrl.lean.synth``
     ``generate_file(seed, n_decls)`` - random Lean-shaped text for tests/benchmarks.

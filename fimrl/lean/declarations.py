@@ -24,12 +24,15 @@ no recursion, so pathological nesting cannot exhaust the Python stack.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, count
+from operator import add, sub
 from typing import Final
 
-from fimrl.lean.lexer import SigTokens, lex_significant, scan
+from fimrl.lean.headers import SEPARATOR, ScopeTree
+from fimrl.lean.lexer import SigTokens, lex_significant, scan, token_code, token_kind
 
 __all__ = [
     "DECL_KINDS",
@@ -62,6 +65,7 @@ _COLUMN0: Final[frozenset[str]] = frozenset(
      "postfix", "deriving", "initialize", "builtin_initialize", "declare_syntax_cat", "run_cmd",
      "run_elab", "run_meta", "add_decl_doc", "alias", "@["} | _MODIFIERS
 )  # fmt: skip
+_COMMAND_WORDS: Final[frozenset[str]] = _ANYWHERE | _COLUMN0  # ``#`` commands aside
 _CONTEXT: Final[frozenset[str]] = frozenset(
     {"open", "export", "variable", "universe", "set_option", "include", "omit"}
 )
@@ -79,6 +83,17 @@ _OPENERS: Final[dict[str, int]] = {
 _BODY_STOP: Final[frozenset[str]] = frozenset(
     {"termination_by", "decreasing_by", "where", "deriving"}
 )
+_BODY_STOP_CODES: Final[re.Pattern[bytes]] = re.compile(
+    b"[" + re.escape(bytes(sorted(map(token_code, _BODY_STOP)))) + b"]"
+)
+_SORRY: Final[re.Pattern[bytes]] = re.compile(
+    b"[" + re.escape(bytes(sorted(map(token_code, ("sorry", "admit"))))) + b"]"
+)
+_ASSIGN, _BAR, _WHERE = map(token_code, (":=", "|", "where"))
+_STATEMENT_END: Final[re.Pattern[bytes]] = re.compile(
+    b"[" + re.escape(bytes(sorted((_ASSIGN, _BAR, _WHERE)))) + b"]"
+)
+_BODY_STYLE: Final[dict[int, str]] = {_ASSIGN: "term", _BAR: "equations", _WHERE: "structure"}
 
 
 def bracket_levels(toks: Sequence[str]) -> list[int]:
@@ -90,6 +105,32 @@ def bracket_levels(toks: Sequence[str]) -> list[int]:
     deltas = [_OPENERS.get(t, 0) for t in toks]
     after = list(accumulate(deltas, initial=0))[1:]
     return [a - 1 if d == 1 else a for a, d in zip(after, deltas, strict=True)]
+
+
+def _code_table(value_of: dict[str, int], default: int) -> bytes:
+    """A ``bytes.translate`` table over token codes: ``value_of[token]``, else ``default``."""
+    table = bytearray([default]) * 256
+    for tok, v in value_of.items():
+        table[token_code(tok)] = v
+    return bytes(table)
+
+
+# Per code: bracket delta plus one (0 closer, 1 other, 2 opener), and "is an opener".
+_STEP_OF_CODE: Final[bytes] = _code_table({t: d + 1 for t, d in _OPENERS.items()}, 1)
+_OPENER_OF_CODE: Final[bytes] = _code_table({t: 1 for t, d in _OPENERS.items() if d > 0}, 0)
+
+
+def _levels(st: SigTokens) -> list[int]:
+    """:func:`bracket_levels` of ``st.toks``, computed from the token codes.
+
+    Level ``j`` is the sum of the bracket deltas up to and including token ``j``,
+    minus one for an opener.  With ``step = delta + 1`` (a byte, from one
+    ``bytes.translate``) that is ``accumulate(step)[j] - (j + 1) - opener[j]``:
+    C-level passes instead of a Python loop.
+    """
+    codes = st.codes
+    steps = accumulate(codes.translate(_STEP_OF_CODE))
+    return list(map(sub, steps, map(add, count(1), codes.translate(_OPENER_OF_CODE))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +202,9 @@ class ParsedFile:
     _decl_of_cmd: dict[int, Declaration] = field(default_factory=dict)
     _line_starts: list[int] = field(default_factory=list)
     _deps: dict[int, list[int]] = field(default_factory=dict)
+    _name_parts: dict[str, tuple[str, ...]] | None = None
+    _used: dict[int, set[str]] = field(default_factory=dict)
+    _scopes: ScopeTree | None = None
 
     @property
     def imports(self) -> str:
@@ -186,6 +230,32 @@ class ParsedFile:
             self._refs[cmd] = got
         return got
 
+    def _uses(self, cmd: int) -> set[str]:
+        """The components of :meth:`refs` that name a command of this file (cached).
+
+        Only those matter for :meth:`dependencies`.  The file's distinct identifiers
+        are split once; per command it is one C-level pass over its token texts.
+        """
+        got = self._used.get(cmd)
+        if got is not None:
+            return got
+        parts_of = self._name_parts
+        if parts_of is None:
+            names = self._by_last
+            parts_of = {}
+            for t in set(self.toks.toks):
+                hit = tuple(p for p in t.split(".") if p in names)
+                if hit and token_kind(t) == "ident":
+                    parts_of[t] = hit
+            self._name_parts = parts_of
+        got = set()
+        if parts_of:
+            c = self.commands[cmd]
+            for t in parts_of.keys() & self.toks.toks[c.i0 : c.i1]:
+                got.update(parts_of[t])
+        self._used[cmd] = got
+        return got
+
     def dependencies(self, decl: Declaration) -> list[int]:
         """Earlier commands that ``decl`` uses, transitively (sorted command indices).
 
@@ -201,8 +271,8 @@ class ParsedFile:
         work = [target]
         while work:
             c = work.pop()
-            for part in self.refs(c):
-                for d in self._by_last.get(part, ()):
+            for part in self._uses(c):
+                for d in self._by_last[part]:
                     if d < target and d not in seen:
                         seen.add(d)
                         work.append(d)
@@ -219,35 +289,21 @@ class ParsedFile:
         declarations).  ``#`` commands, examples and unused theorems are dropped, and
         closed scopes that end up holding nothing but context are pruned.  Always ends
         with a newline (or is empty).
+
+        Built from the file's :class:`~fimrl.lean.headers.ScopeTree`, so the cost
+        follows the declaration's scopes and dependencies, not the number of earlier
+        commands.
         """
-        needed = set(self.dependencies(decl))
+        scopes = self._scopes
+        if scopes is None:
+            text = self.text
+            pieces = [text[c.start : c.end] for c in self.commands]
+            scopes = self._scopes = ScopeTree(self._scope_kind, pieces)
         kinds = self._scope_kind
-        out: list[int] = []
-        stack: list[tuple[int, bool]] = []
-        for c in range(decl.command_index):
-            k = kinds[c]
-            if k == "open_scope":
-                stack.append((len(out), False))
-                out.append(c)
-            elif k == "end":
-                if stack:
-                    pos, has = stack.pop()
-                    if has:
-                        out.append(c)
-                        if stack:
-                            stack[-1] = (stack[-1][0], True)
-                    else:
-                        del out[pos:]
-                else:
-                    out.append(c)
-            elif k == "context" or k == "always" or (k == "optional" and c in needed):
-                out.append(c)
-                if k != "context" and stack:
-                    stack[-1] = (stack[-1][0], True)
-        text = self.text
-        pieces = [text[: self.header_end].rstrip()] if self.header_end else []
-        pieces.extend(text[self.commands[c].start : self.commands[c].end] for c in out)
-        header = "\n\n".join(p for p in pieces if p)
+        needed = [c for c in self.dependencies(decl) if kinds[c] == "optional"]
+        body = scopes.header(decl.command_index, needed)
+        imports = self.text[: self.header_end].rstrip() if self.header_end else ""
+        header = SEPARATOR.join([imports, *body] if imports else body)
         return header + "\n\n" if header else ""
 
     def statement_tokens(self, decl: Declaration) -> str:
@@ -270,16 +326,16 @@ class ParsedFile:
 
 
 def _command_starts(st: SigTokens) -> list[int]:
-    toks, kinds, bol, starts = st.toks, st.kinds, st.bol, st.starts
+    toks, kind, starts = st.toks, st.kind, st.starts
     text = st.text
     out: list[int] = []
-    for i, b in enumerate(bol):
-        if not b:
-            continue
+    for i in st.line_starts():
         t = toks[i]
+        if t not in _COMMAND_WORDS and t[0] != "#":  # cheap test first: most lines are not
+            continue
         at_col0 = starts[i] == 0 or text[starts[i] - 1] in "\n\r"
-        if (t in _ANYWHERE and kinds[i] == "keyword") or (
-            at_col0 and (t in _COLUMN0 or kinds[i] == "command")
+        if (t in _ANYWHERE and kind(i) == "keyword") or (
+            at_col0 and (t in _COLUMN0 or kind(i) == "command")
         ):
             out.append(i)
     if not out or out[0] != 0:
@@ -331,7 +387,7 @@ def parse_file(text: str) -> ParsedFile:
     """
     st = lex_significant(text)
     toks, ends, starts = st.toks, st.ends, st.starts
-    levels = bracket_levels(toks)
+    levels = _levels(st)
     n = len(toks)
     raw = _command_starts(st) if n else []
     # Merge modifier-only pieces and ``... in`` prefixes into the next command.
@@ -369,7 +425,7 @@ def parse_file(text: str) -> ParsedFile:
         if j != a:
             kw = _skip_attrs(toks, levels, j, b)
         t = toks[kw] if kw < b else toks[a]
-        if st.kinds[kw if kw < b else a] == "command" or t in _ANYWHERE or t in _COLUMN0:
+        if st.kind(kw if kw < b else a) == "command" or t in _ANYWHERE or t in _COLUMN0:
             kind = t
         else:
             kind = "other"
@@ -393,20 +449,17 @@ def parse_file(text: str) -> ParsedFile:
 
 
 def _line_starts(text: str) -> list[int]:
-    out = [0]
-    find = text.find
-    pos = find("\n")
-    while pos >= 0:
-        out.append(pos + 1)
-        pos = find("\n", pos + 1)
-    return out
+    """Offsets where lines start (each line's length plus its newline, accumulated)."""
+    lengths = map((1).__add__, map(len, text.split("\n")))
+    return list(accumulate(lengths, initial=0))[:-1]
 
 
 def _analyse(pf: ParsedFile) -> None:
     """Classify commands for header building and extract declarations."""
     st = pf.toks
-    toks, kinds_, starts, levels = st.toks, st.kinds, st.starts, pf.levels
+    toks, starts, levels = st.toks, st.starts, pf.levels
     namespaces: list[tuple[str, str]] = []  # (kind, name) for namespace/section/mutual
+    scope: tuple[str, str, bool] | None = None  # _scope_info(namespaces), when computed
     scope_kind: list[str] = []
     by_last: dict[str, list[int]] = {}
     for ci, cmd in enumerate(pf.commands):
@@ -416,26 +469,32 @@ def _analyse(pf: ParsedFile) -> None:
             name = toks[kw + 1] if kw + 1 < cmd.i1 else ""
             namespaces.append(("namespace", name))
             scope_kind.append("open_scope")
+            scope = None
             continue
         if kind == "section":
             namespaces.append(("section", ""))
             scope_kind.append("open_scope")
+            scope = None
             continue
         if kind == "mutual":
             namespaces.append(("mutual", ""))
             scope_kind.append("open_scope")
+            scope = None
             continue
         if kind == "end":
             if namespaces:
                 namespaces.pop()
             scope_kind.append("end")
+            scope = None
             continue
         if kind in _CONTEXT:
             scope_kind.append("context")
             continue
         if kind.startswith("#") or kind == "example":
             scope_kind.append("drop")
-        in_mutual = any(k == "mutual" for k, _ in namespaces)
+        if scope is None:
+            scope = _scope_info(namespaces)
+        ns, footer, in_mutual = scope
         has_attr = toks[cmd.i0] == "@[" or "@[" in toks[cmd.i0 : kw]
         is_decl_like = kind in ("theorem", "lemma", "def", "abbrev", "opaque")
         if not (kind.startswith("#") or kind == "example"):
@@ -456,7 +515,7 @@ def _analyse(pf: ParsedFile) -> None:
             kind not in ("example", "other")
             and not kind.startswith("#")
             and j < cmd.i1
-            and kinds_[j] == "ident"
+            and st.kind(j) == "ident"
         ):
             name_tok = toks[j]
             j += 1
@@ -465,7 +524,6 @@ def _analyse(pf: ParsedFile) -> None:
             by_last.setdefault(last, []).append(ci)
         if kind not in DECL_KINDS:
             continue
-        ns = ".".join(n for k, n in namespaces if k == "namespace" and n)
         line, _col = pf.line_col(starts[kw])
         if name_tok:
             short = name_tok.replace("«", "").replace("»", "")
@@ -477,14 +535,31 @@ def _analyse(pf: ParsedFile) -> None:
         else:
             full = f"{kind}@L{line}"
             synthetic = True
-        footer = "".join(
-            f"end {n}\n" if k == "namespace" else "end\n" for k, n in reversed(namespaces)
-        )
         decl = _declaration(pf, cmd, ci, kind, full, synthetic, ns, j, in_mutual, line, footer)
         pf.declarations.append(decl)
         pf._decl_of_cmd[ci] = decl
     pf._scope_kind = scope_kind
     pf._by_last = by_last
+
+
+def _scope_info(namespaces: list[tuple[str, str]]) -> tuple[str, str, bool]:
+    """Namespace prefix, footer (``end`` lines) and mutual-ness for a scope stack."""
+    ns = ".".join(n for k, n in namespaces if k == "namespace" and n)
+    footer = "".join(f"end {n}\n" if k == "namespace" else "end\n" for k, n in reversed(namespaces))
+    return ns, footer, any(k == "mutual" for k, _ in namespaces)
+
+
+def _next_clause(st: SigTokens, levels: list[int], i: int, j: int, level: int) -> int:
+    """First depth-``level`` clause keyword (``where``, ``termination_by``, ...) in ``[i, j)``.
+
+    ``j`` if there is none.  One search over the token codes finds the next keyword
+    of any of the four kinds.
+    """
+    search = _BODY_STOP_CODES.search
+    m = search(st.codes, i, j)
+    while m is not None and levels[m.start()] != level:
+        m = search(st.codes, m.start() + 1, j)
+    return j if m is None else m.start()
 
 
 def _declaration(
@@ -501,29 +576,24 @@ def _declaration(
     footer: str,
 ) -> Declaration:
     st = pf.toks
-    toks, starts, ends, levels, bol = st.toks, st.starts, st.ends, pf.levels, st.bol
+    toks, starts, ends, levels = st.toks, st.starts, st.ends, pf.levels
     i1 = cmd.i1
     base = levels[cmd.i0] if cmd.i0 < len(levels) else 0
-    # Statement ends at the first depth-0 ``:=``, equation arm ``|`` or ``where``.
-    j = sig_start
-    body_style = "none"
-    body_i0 = i1
-    while j < i1:
-        t = toks[j]
-        if levels[j] == base:
-            if t == ":=":
-                body_i0 = j + 1
-                body_style = "term"
-                break
-            if t == "|" and bol[j]:
-                body_i0 = j
-                body_style = "equations"
-                break
-            if t == "where":
-                body_i0 = j + 1
-                body_style = "structure"
-                break
-        j += 1
+    # Statement ends at the first depth-0 ``:=``, equation arm ``|`` (first on its
+    # line) or ``where``.
+    codes, bol = st.codes, st.bol
+    m = _STATEMENT_END.search(codes, sig_start, i1)
+    while m is not None:
+        k = m.start()
+        if levels[k] == base and (codes[k] != _BAR or bol[k]):
+            break
+        m = _STATEMENT_END.search(codes, k + 1, i1)
+    if m is not None:
+        j = m.start()
+        body_style = _BODY_STYLE[codes[j]]
+        body_i0 = j if body_style == "equations" else j + 1
+    else:
+        j, body_style, body_i0 = max(sig_start, i1), "none", i1
     # Trimmed to tokens: from the first token after the name to the last before ``:=``.
     stmt_start = starts[sig_start] if sig_start < j else ends[sig_start - 1]
     stmt_end = ends[j - 1] if sig_start < j else stmt_start
@@ -531,18 +601,11 @@ def _declaration(
     body_i1 = i1
     clauses: list[tuple[str, int, int]] = []
     if body_style in ("term", "equations"):
-        m = body_i0
-        while m < i1:
-            if toks[m] in _BODY_STOP and levels[m] == base:
-                body_i1 = m
-                break
-            m += 1
+        body_i1 = _next_clause(st, levels, body_i0, i1, base)
         # Each clause runs to the next clause keyword.
         c0 = body_i1
         while c0 < i1:
-            c1 = c0 + 1
-            while c1 < i1 and not (toks[c1] in _BODY_STOP and levels[c1] == base):
-                c1 += 1
+            c1 = _next_clause(st, levels, c0 + 1, i1, base)
             clauses.append((toks[c0], starts[c0], ends[c1 - 1]))
             c0 = c1
         if body_style == "term" and body_i0 < body_i1 and toks[body_i0] == "by":
@@ -560,7 +623,7 @@ def _declaration(
             attributes.append(pf.text[starts[a] : ends[min(b, cmd.keyword_index - 1)]])
             a = b
         a += 1
-    has_sorry = "sorry" in toks[cmd.i0 : i1] or "admit" in toks[cmd.i0 : i1]
+    has_sorry = _SORRY.search(st.codes, cmd.i0, i1) is not None
     return Declaration(
         kind=kind,
         name=name,

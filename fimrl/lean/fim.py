@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from fimrl.lean.declarations import DECL_KINDS, ParsedFile, parse_file
 from fimrl.lean.lexer import LeanSyntaxError
 from fimrl.lean.source import DEFAULT_MAX_BYTES, SkipFile, check_text, load_source
-from fimrl.lean.spans import DEFAULT_MIX, SPAN_KINDS, candidate_spans, select_spans
+from fimrl.lean.spans import DEFAULT_MIX, SPAN_KINDS, candidate_pools, select_from_pools
 from fimrl.lean.splits import DEFAULT_FRACTIONS, assign_split, split_key
 from fimrl.lean.tactics import TacticParser
 
@@ -35,10 +36,25 @@ def content_hash(header: str, prefix: str, middle: str, suffix: str, span_kind: 
     The separator matters: without it, moving a character from the prefix to the
     middle would give the same hash for two different tasks.
     """
-    h = hashlib.sha256()
-    for part in (header, prefix, middle, suffix, span_kind):
-        h.update(part.encode("utf-8"))
-        h.update(b"\x00")
+    return _finish_hash(_header_hash(header), prefix, middle, suffix, span_kind)
+
+
+def _header_hash(header: str) -> hashlib._Hash:
+    """The hash state after the header field, shared by every task of a declaration.
+
+    Headers are the longest field and repeat for each hole of a declaration, so
+    :func:`_build` hashes each once and continues from a copy.
+    """
+    h = hashlib.sha256(header.encode("utf-8"))
+    h.update(b"\x00")
+    return h
+
+
+def _finish_hash(
+    header_state: hashlib._Hash, prefix: str, middle: str, suffix: str, span_kind: str
+) -> str:
+    h = header_state.copy()
+    h.update(f"{prefix}\x00{middle}\x00{suffix}\x00{span_kind}\x00".encode())
     return h.hexdigest()
 
 
@@ -153,6 +169,7 @@ def _build(
 ) -> BuildResult:
     text = pf.text
     parser = TacticParser(pf.toks, pf.levels)
+    rng = random.Random(0)  # re-seeded per declaration (see select_from_pools)
     result = BuildResult(counts={k: 0 for k in SPAN_KINDS})
     skipped = result.skipped
     for decl in pf.declarations:
@@ -165,11 +182,11 @@ def _build(
         if decl.in_mutual:
             skipped["mutual"] = skipped.get("mutual", 0) + 1
             continue
-        cands = candidate_spans(pf, decl, parser)
-        if not cands:
+        pools = candidate_pools(pf, decl, parser)
+        if not pools:
             skipped["no tactic block"] = skipped.get("no tactic block", 0) + 1
             continue
-        spans = select_spans(pf, decl, cands, seed=seed, mix=mix, max_n=max_per_decl)
+        spans = select_from_pools(pf, decl, pools, seed=seed, mix=mix, max_n=max_per_decl, rng=rng)
         if not spans:
             skipped["no valid span"] = skipped.get("no valid span", 0) + 1
             continue
@@ -177,6 +194,7 @@ def _build(
             skipped["depends on sorry"] = skipped.get("depends on sorry", 0) + 1
             continue
         header = pf.header_for(decl)
+        header_state = _header_hash(header)
         split = assign_split(
             split_key(
                 decl.name,
@@ -201,7 +219,7 @@ def _build(
                     suffix=suffix,
                     span_kind=s.kind,
                     split=split,
-                    content_hash=content_hash(header, prefix, middle, suffix, s.kind),
+                    content_hash=_finish_hash(header_state, prefix, middle, suffix, s.kind),
                     line=line,
                     col=col,
                 )

@@ -16,6 +16,11 @@ Design:
 * Offsets are *character* offsets into the ``str`` (not bytes), so
   ``text[tok.start:tok.end] == tok.text`` always holds, and the concatenation of all
   token texts is the input.
+* The parsers use :func:`lex_significant`, a second path with the same result: one
+  ``re.findall`` whose items are "trivia, then a token", post-processed with C-level
+  ``map``s.  It also codes every token as one byte (:attr:`SigTokens.codes`), so the
+  parsers find the next ``;``, ``by`` or ``:=`` with ``bytes.find`` instead of a
+  Python loop over tokens.
 * Malformed input (unterminated comment, string or character literal) raises
   :class:`LeanSyntaxError` with the offset where the construct started, mirroring the
   fact that Lean itself rejects such files.
@@ -30,15 +35,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, compress, repeat
+from operator import contains, sub
 from typing import Final
 
 __all__ = [
+    "CODED_TOKENS",
     "KEYWORDS",
     "TRIVIA",
     "LeanSyntaxError",
+    "SigTokens",
     "Token",
     "TokenKind",
+    "lex_significant",
+    "token_code",
+    "token_kind",
     "tokenize",
 ]
 
@@ -381,25 +392,32 @@ def tokenize(text: str) -> list[Token]:
 
 # Block comments with up to two levels of nesting, written with possessive
 # quantifiers so an unterminated comment fails in linear time.  Deeper nesting (and
-# every other construct the fast pattern cannot finish) matches the ``hard``
+# every other construct the fast pattern cannot finish) matches a ``hard``
 # alternative instead, which sends the whole text to the exact scanner above.
 _B0 = r"/-(?:[^/-]++|/(?!-)|-(?!/))*+-/"
 _B1 = rf"/-(?:[^/-]++|/(?!-)|-(?!/)|{_B0})*+-/"
 _B2 = rf"/-(?:[^/-]++|/(?!-)|-(?!/)|{_B1})*+-/"
-_FAST = re.compile(
-    r"[ \t\f\v\r\n]*+(?:"
-    + "|".join(
+# Everything between two significant tokens: layout and comments.  Each ``findall``
+# item is this trivia followed by one token, so comments never become items.
+_TRIVIA = rf"[ \t\f\v\r\n]*+(?:(?:--[^\r\n]*+|{_B2})[ \t\f\v\r\n]*+)*+"
+# Constructs the fast pattern cannot finish: raw strings with ``##`` fences,
+# interpolations it cannot match, deeper comments, unterminated literals.
+_HARD_PREFIX = rf"r(?<!{_ID_REST}r)#+\"|[smf](?<!{_ID_REST}[smf])!\""
+_HARD_START = r"/-|\"|'(?!')"
+
+
+def _token_alternatives(hard_prefix: str, hard_start: str) -> str:
+    """The significant-token alternation, in the master pattern's priority order."""
+    return "|".join(
         [
             rf"r(?<!{_ID_REST}r)\"[^\"]*+\"",
             rf"r(?<!{_ID_REST}r)#\"(?:[^\"]++|\"(?!#))*+\"#",
             rf"[smf](?<!{_ID_REST}[smf])!\"(?:[^\"\\{{]++|\\.|\{{[^\"}}]*+\}})*+\"",
-            rf"r(?<!{_ID_REST}r)#+\"|[smf](?<!{_ID_REST}[smf])!\"",  # hard prefixes
+            hard_prefix,
             _IDENT,
-            r"--[^\r\n]*+",
-            _B2,
             r"\"(?:[^\"\\]++|\\.)*+\"",
             r"'(?:[^'\\\r\n]|\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|.))'",
-            r"/-|\"|'(?!')",  # hard: see above
+            hard_start,
             r"#[A-Za-z_][A-Za-z0-9_.!?]*",
             r"(?<=\.)[0-9]+|0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+"
             r"|[0-9][0-9_]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?",
@@ -407,11 +425,25 @@ _FAST = re.compile(
             r".",
         ]
     )
-    + ")",
+
+
+# A hard construct swallows the rest of the text, so whether one occurred is
+# decided by looking at the last item only (no per-token check).  ``\Z`` lets
+# trailing trivia end in an (empty-token) item instead of being re-scanned from
+# inside a trailing comment.
+_FAST = re.compile(
+    _TRIVIA
+    + "(?:"
+    + _token_alternatives(rf"(?:{_HARD_PREFIX})[\s\S]*+", rf"(?:{_HARD_START})[\s\S]*+")
+    + r"|\Z)",
     re.DOTALL,
 )
+_HARD_AT = re.compile(
+    _token_alternatives(rf"(?P<prefix>{_HARD_PREFIX})", rf"(?P<start>{_HARD_START})"),
+    re.DOTALL,
+)
+_TRIVIA_RE = re.compile(_TRIVIA, re.DOTALL)
 _LAYOUT = " \t\f\v\r\n"
-_HARD_TOKENS = frozenset({"/-", '"', "'", 's!"', 'm!"', 'f!"'})
 _ASCII_KIND: dict[str, str] = {}
 for _c in map(chr, range(128)):
     if _c.isalpha() or _c == "_":
@@ -453,6 +485,64 @@ def _classify(tok: str) -> str:
     return kind
 
 
+# Token codes: one byte per significant token (see ``SigTokens.codes``).  The
+# tokens the parsers navigate by (brackets, separators, clause keywords) get a code
+# of their own; every other token is coded by its kind, so a code always determines
+# the kind.
+CODED_TOKENS: Final[tuple[str, ...]] = (
+    "(", ")", "[", "]", "{", "}", "⟨", "⟩", "⦃", "⦄", "@[", "#[", "%[",
+    ";", ",", "|", ":=", "=>", "<;>", "by", "with", "in", "where", "termination_by",
+    "decreasing_by", "deriving", "sorry", "admit",
+)  # fmt: skip
+_SIG_KINDS: Final[tuple[str, ...]] = (
+    "ident", "keyword", "command", "string", "char", "number", "symbol",
+    "line_comment", "block_comment", "doc_comment",
+)  # fmt: skip
+_CODE_OF_TOKEN: Final[dict[str, int]] = {t: i for i, t in enumerate(CODED_TOKENS)}
+_CODE_OF_KIND: Final[dict[str, int]] = {k: len(CODED_TOKENS) + i for i, k in enumerate(_SIG_KINDS)}
+_KIND_OF_CODE: Final[tuple[str, ...]] = tuple(
+    [_classify(t) for t in CODED_TOKENS] + list(_SIG_KINDS)
+)
+
+
+def token_kind(tok: str) -> str:
+    """Kind of the significant token with text ``tok`` (a function of the text alone)."""
+    return _classify(tok)
+
+
+def token_code(tok: str) -> int:
+    """The byte that stands for token text ``tok`` in :attr:`SigTokens.codes`.
+
+    Only the texts in :data:`CODED_TOKENS` have a code of their own (others share
+    their kind's); ``KeyError`` for the rest.
+    """
+    return _CODE_OF_TOKEN[tok]
+
+
+def _code(tok: str) -> int:
+    own = _CODE_OF_TOKEN.get(tok)
+    return own if own is not None else _CODE_OF_KIND[_classify(tok)]
+
+
+class _CodeTable(dict[str, int]):
+    """Token text -> code, filled on first sight (``table[tok]`` never misses).
+
+    Files share most of their distinct token texts, so one process-wide table makes
+    coding a file a single C-level ``map`` of dict lookups.  Literals and names make
+    the set of texts unbounded, so the table starts over when it grows large.
+    """
+
+    def __missing__(self, tok: str) -> int:
+        if len(self) >= _CODE_TABLE_LIMIT:
+            self.clear()
+        code = self[tok] = _code(tok)
+        return code
+
+
+_CODE_TABLE_LIMIT: Final[int] = 1 << 17
+_CODES: Final[_CodeTable] = _CodeTable()
+
+
 class SigTokens:
     """Significant (non-trivia) tokens of a text as parallel lists.
 
@@ -460,25 +550,47 @@ class SigTokens:
     are dropped, but layout is summarised in ``bol`` (the token is the first
     significant token on its line) and :meth:`col`.  Offsets are character offsets
     into ``text``.
+
+    ``codes`` has one byte per token (see :func:`token_code`): the parsers mostly ask
+    "where is the next ``;`` / ``by`` / ``:=`` in this range", and ``bytes.find``
+    answers that without a Python loop over the tokens in between.
+    :meth:`line_starts` does the same for line starts.  A code determines the
+    token's kind, so ``kinds`` is only built when asked for (:meth:`kind` reads one).
     """
 
-    __slots__ = ("bol", "ends", "kinds", "starts", "text", "toks")
+    __slots__ = ("_kinds", "_line_starts", "bol", "codes", "ends", "starts", "text", "toks")
 
     def __init__(
         self,
         text: str,
         toks: list[str],
-        kinds: list[str],
+        kinds: list[str] | None,
         starts: list[int],
         ends: list[int],
         bol: list[bool],
+        codes: bytes | None = None,
     ) -> None:
         self.text = text
         self.toks = toks
-        self.kinds = kinds
         self.starts = starts
         self.ends = ends
         self.bol = bol
+        if codes is None:
+            codes = bytes(map(_CODES.__getitem__, toks))
+        self.codes = codes
+        self._kinds = kinds
+        self._line_starts: list[int] | None = None
+
+    @property
+    def kinds(self) -> list[str]:
+        """Kind of each token (``ident``, ``keyword``, ``symbol``, ...)."""
+        if self._kinds is None:
+            self._kinds = list(map(_KIND_OF_CODE.__getitem__, self.codes))
+        return self._kinds
+
+    def kind(self, i: int) -> str:
+        """Kind of token ``i``."""
+        return _KIND_OF_CODE[self.codes[i]]
 
     def __len__(self) -> int:
         return len(self.toks)
@@ -487,6 +599,22 @@ class SigTokens:
         """Column (0-based, in characters) of token ``i``."""
         start = self.starts[i]
         return start - self.text.rfind("\n", 0, start) - 1
+
+    def find(self, tok: str, start: int, end: int) -> int:
+        """Index of the first token equal to ``tok`` in ``[start, end)``, or ``-1``."""
+        code = _CODE_OF_TOKEN.get(tok)
+        if code is not None:
+            return self.codes.find(code, start, end)
+        try:
+            return self.toks.index(tok, start, end)
+        except ValueError:
+            return -1
+
+    def line_starts(self) -> list[int]:
+        """Sorted indices of the tokens with ``bol`` set (first on their line)."""
+        if self._line_starts is None:
+            self._line_starts = list(compress(range(len(self.bol)), self.bol))
+        return self._line_starts
 
 
 def _from_exact(text: str) -> tuple[list[str], list[int], list[int], list[bool]]:
@@ -517,38 +645,72 @@ def _from_exact(text: str) -> tuple[list[str], list[int], list[int], list[bool]]
     return toks, sig_starts, sig_ends, bol
 
 
+def _trivia_end(item: str) -> int:
+    """Length of the trivia (layout and comments) that ``item`` starts with."""
+    m = _TRIVIA_RE.match(item)
+    return m.end() if m else 0
+
+
+def _fast(text: str) -> SigTokens | None:
+    """:func:`lex_significant` by one ``re.findall``; ``None`` if the text needs the exact scanner.
+
+    Each item is trivia plus one token.  Offsets, line starts and codes come from
+    C-level ``map``s over the items; only the few items where that shortcut is wrong
+    get Python-level attention, found by their code: a string literal (a line break
+    inside it is not a line start) and a token whose trivia holds a comment (the
+    comment is then still on the stripped text, which is classified as a comment).
+    """
+    items = _FAST.findall(text)
+    while items and _TRIVIA_RE.fullmatch(items[-1]):
+        items.pop()  # trailing trivia (matched by ``\Z``) and the empty match at the end
+    if items:
+        last = items[-1]
+        hard = _HARD_AT.match(text, len(text) - len(last) + _trivia_end(last))
+        if hard is None or hard.lastgroup is not None:
+            return None
+    toks = list(map(str.lstrip, items, repeat(_LAYOUT)))
+    ends = list(accumulate(map(len, items)))
+    starts = list(map(sub, ends, map(len, toks)))
+    bol = list(map(contains, items, repeat("\n")))
+    codes = bytearray(map(_CODES.__getitem__, toks))
+    string = _CODE_OF_KIND["string"]
+    k = codes.find(string)
+    while k >= 0:
+        item = items[k]
+        bol[k] = "\n" in item[: len(item) - len(toks[k])]
+        k = codes.find(string, k + 1)
+    for comment in (_CODE_OF_KIND[k] for k in ("line_comment", "block_comment", "doc_comment")):
+        k = codes.find(comment)
+        while k >= 0:
+            item = items[k]
+            cut = len(item) - len(toks[k]) + _trivia_end(toks[k])
+            tok = toks[k] = item[cut:]
+            starts[k] = ends[k] - len(tok)
+            trivia = item[:cut]
+            bol[k] = "\n" in trivia[len(trivia.rstrip(_LAYOUT)) :]  # after the last comment
+            codes[k] = _CODES[tok]
+            k = codes.find(comment, k + 1)
+    if bol:
+        bol[0] = text.rfind("\n", 0, starts[0]) >= 0 or not text[: starts[0]].strip()
+    return SigTokens(text, toks, None, starts, ends, bol, bytes(codes))
+
+
 def lex_significant(text: str) -> SigTokens:
     """Lex ``text`` and keep only significant tokens (no layout, no comments).
 
     Uses one ``re.findall`` over the whole text (all scanning in C), then derives
-    offsets and kinds with list comprehensions.  Texts containing constructs the
+    offsets, kinds and codes with C-level ``map``s.  Texts containing constructs the
     fast pattern cannot finish (comments nested deeper than three levels, raw
-    strings with ``#`` fences, interpolations containing strings, or malformed
+    strings with ``##`` fences, interpolations containing strings, or malformed
     literals) are re-scanned with the exact scanner, which also raises
     :class:`LeanSyntaxError` where appropriate.  Both paths yield identical tokens
     (tested).
     """
-    raw = _FAST.findall(text)
-    layout = _LAYOUT
-    toks = [x.lstrip(layout) for x in raw]
-    if not _HARD_TOKENS.isdisjoint(toks) or (
-        "r#" in text and any(t[:2] == "r#" and t[-1] == '"' for t in toks)
-    ):
-        toks, starts, ends, bol = _from_exact(text)
-    else:
-        ends = list(accumulate(map(len, raw)))
-        starts = [e - len(t) for e, t in zip(ends, toks, strict=True)]
-        bol = ["\n" in x and "\n" in x[: len(x) - len(t)] for x, t in zip(raw, toks, strict=True)]
-        if "--" in text or "/-" in text:
-            keep = [i for i, t in enumerate(toks) if t[:2] not in ("--", "/-")]
-            if len(keep) != len(toks):
-                toks = [toks[i] for i in keep]
-                starts = [starts[i] for i in keep]
-                ends = [ends[i] for i in keep]
-                bol = [bol[i] for i in keep]
-    # Token texts repeat a lot (identifiers, symbols): classify each distinct text once.
-    kind_of = {t: _classify(t) for t in set(toks)}
-    kinds = [kind_of[t] for t in toks]
+    st = _fast(text)
+    if st is not None:
+        return st
+    toks, starts, ends, bol = _from_exact(text)
     if bol:
         bol[0] = text.rfind("\n", 0, starts[0]) >= 0 or not text[: starts[0]].strip()
-    return SigTokens(text, toks, kinds, starts, ends, bol)
+    kind_of = {t: _classify(t) for t in set(toks)}
+    return SigTokens(text, toks, [kind_of[t] for t in toks], starts, ends, bol)

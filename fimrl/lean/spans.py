@@ -19,24 +19,30 @@ Span kinds:
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
+import math
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Final
 
 from fimrl.lean.declarations import Declaration, ParsedFile
-from fimrl.lean.lexer import LeanSyntaxError, lex_significant
-from fimrl.lean.tactics import TacticBlock, TacticParser, iter_blocks, iter_nodes
+from fimrl.lean.lexer import LeanSyntaxError, lex_significant, token_code
+from fimrl.lean.tactics import TacticBlock, TacticNode, TacticParser
 
 __all__ = [
     "DEFAULT_MIX",
     "MAX_RUN",
     "SPAN_KINDS",
     "Span",
+    "candidate_pools",
     "candidate_spans",
     "check_middle",
     "proof_blocks",
+    "select_from_pools",
     "select_spans",
 ]
 
@@ -52,9 +58,24 @@ DEFAULT_MIX: Final[Mapping[str, float]] = {
 #: Longest ``tactic_run`` considered (keeps candidate counts linear in block length).
 MAX_RUN: Final[int] = 6
 _SUBPROOF_BLOCKS: Final[frozenset[str]] = frozenset({"by", "bullet", "case", "alt", "conv"})
-_PRIORITY: Final[dict[str, int]] = {k: i for i, k in enumerate(SPAN_KINDS)}
+_KIND_SET: Final[frozenset[str]] = frozenset(SPAN_KINDS)
 _OPEN: Final[dict[str, str]] = {"(": ")", "[": "]", "{": "}", "⟨": "⟩"}
 _CLOSE: Final[frozenset[str]] = frozenset(_OPEN.values())
+#: Every token that changes the bracket level (a span without one is balanced).
+_BRACKETS: Final[tuple[str, ...]] = (
+    "(", ")", "[", "]", "{", "}", "⟨", "⟩", "⦃", "⦄", "@[", "#[", "%[",
+)  # fmt: skip
+
+
+def _all_codes_but(toks: tuple[str, ...] | list[str]) -> bytes:
+    """A ``bytes.translate`` deletion table that keeps only the codes of ``toks``."""
+    keep = set(map(token_code, toks))
+    return bytes(c for c in range(256) if c not in keep)
+
+
+_NOT_BRACKET: Final[bytes] = _all_codes_but(_BRACKETS)
+_NOT_OPEN: Final[bytes] = _all_codes_but(list(_OPEN))
+_NOT_CLOSE: Final[bytes] = _all_codes_but(list(_OPEN.values()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +102,62 @@ def proof_blocks(pf: ParsedFile, decl: Declaration, parser: TacticParser) -> lis
     return parser.term_blocks(i0, i1)
 
 
+def candidate_pools(
+    pf: ParsedFile, decl: Declaration, parser: TacticParser
+) -> dict[str, list[tuple[int, int]]]:
+    """:func:`candidate_spans` grouped by kind: ``kind -> [(start, end), ...]``.
+
+    Each pool is in ``(start, end)`` order, so ``[Span(k, *p) for ...]`` merged by
+    position is exactly :func:`candidate_spans`.  This is the form
+    :func:`fimrl.lean.fim.build_tasks` samples from: spans stay plain tuples (a
+    proof has a few hundred candidates, and only the handful that are drawn become
+    :class:`Span` objects).
+    """
+    found: tuple[list[tuple[int, int]], ...] = ([], [], [], [], [])  # by SPAN_KINDS index
+    tactics, runs, subproofs, calc_steps, proofs = found
+    for ti, top in enumerate(proof_blocks(pf, decl, parser)):
+        if not top.tactics:
+            continue
+        (proofs if decl.body_style == "tactic" and ti == 0 else subproofs).append(
+            (top.start, top.end)
+        )
+        blocks = [top]
+        while blocks:
+            blk = blocks.pop()
+            tacs = blk.tactics
+            if not tacs:
+                continue
+            if blk is not top and blk.kind in _SUBPROOF_BLOCKS:
+                subproofs.append((blk.start, blk.end))
+            # Runs of 2..MAX_RUN siblings, ``w`` apart, except the whole sequence.
+            n = len(tacs)
+            if n > 2:
+                starts = [t.start for t in tacs]
+                ends = [t.end for t in tacs]
+                for w in range(1, min(n - 1, MAX_RUN)):
+                    runs.extend(zip(starts[: n - w], ends[w:], strict=True))
+            nodes = tacs
+            while nodes:
+                parts: list[TacticNode] = []
+                for node in nodes:
+                    tactics.append((node.start, node.end))
+                    for step in node.steps:
+                        if step.proof is not None:
+                            calc_steps.append((step.start, step.end))
+                    if node.parts:
+                        parts.extend(node.parts)
+                    blocks.extend(node.blocks)
+                nodes = parts
+    # A span found under several kinds is kept under the last of them in SPAN_KINDS.
+    sorted_keys: list[list[tuple[int, int]]] = []
+    taken: set[tuple[int, int]] = set()
+    for keys in map(set, reversed(found)):
+        keys -= taken
+        taken |= keys
+        sorted_keys.append(sorted(keys))
+    return {k: v for k, v in zip(SPAN_KINDS, reversed(sorted_keys), strict=True) if v}
+
+
 def candidate_spans(pf: ParsedFile, decl: Declaration, parser: TacticParser) -> list[Span]:
     """Every structurally legal hole of ``decl`` (unvalidated, de-duplicated, sorted).
 
@@ -89,39 +166,8 @@ def candidate_spans(pf: ParsedFile, decl: Declaration, parser: TacticParser) -> 
     (``proof`` over ``subproof`` over ``calc_step`` over ``tactic_run`` over
     ``tactic``), so the mix is not skewed by duplicates.
     """
-    out: set[Span] = set()
-    tops = proof_blocks(pf, decl, parser)
-    for ti, top in enumerate(tops):
-        if not top.tactics:
-            continue
-        if decl.body_style == "tactic" and ti == 0:
-            out.add(Span("proof", top.start, top.end))
-        else:
-            out.add(Span("subproof", top.start, top.end))
-        for blk in iter_blocks(top):
-            tacs = blk.tactics
-            if not tacs:
-                continue
-            if blk is not top and blk.kind in _SUBPROOF_BLOCKS:
-                out.add(Span("subproof", blk.start, blk.end))
-            n = len(tacs)
-            for a in range(n):
-                for b in range(a + 1, min(n, a + MAX_RUN)):
-                    if a == 0 and b == n - 1:
-                        continue
-                    out.add(Span("tactic_run", tacs[a].start, tacs[b].end))
-        for node in iter_nodes(top):
-            out.add(Span("tactic", node.start, node.end))
-            for step in node.steps:
-                if step.proof is not None:
-                    out.add(Span("calc_step", step.start, step.end))
-    best: dict[tuple[int, int], Span] = {}
-    for s in out:
-        key = (s.start, s.end)
-        cur = best.get(key)
-        if cur is None or _PRIORITY[s.kind] > _PRIORITY[cur.kind]:
-            best[key] = s
-    return sorted(best.values(), key=lambda s: (s.start, s.end, s.kind))
+    pools = candidate_pools(pf, decl, parser)
+    return sorted((Span(k, a, b) for k, pool in pools.items() for a, b in pool), key=_position)
 
 
 def check_middle(text: str, start: int, end: int) -> str | None:
@@ -163,42 +209,48 @@ def _fast_invalid(pf: ParsedFile, start: int, end: int) -> str | None:
     """:func:`check_middle` using the file's tokens instead of re-lexing the middle.
 
     Spans come from the tactic tree, so they start and end on token boundaries;
-    balance is read off the precomputed bracket levels.
+    balance is read off the precomputed bracket levels (nothing below the first
+    token's level; levels step by one, so "below" means "one below") and the token
+    codes (as many ``([{⟨`` as ``)]}⟩``), all without a Python loop over the span.
     """
     st = pf.toks
     a = bisect.bisect_left(st.starts, start)
     b = bisect.bisect_left(st.starts, end)
     if a >= b or st.starts[a] != start or st.ends[b - 1] != end:
         return "not trimmed to tokens"
-    levels = pf.levels
-    lv = levels[a]
-    toks = st.toks
-    depth = 0
-    for i in range(a, b):
-        if levels[i] < lv:
+    brackets = st.codes[a:b].translate(None, _NOT_BRACKET)
+    if brackets:
+        levels = pf.levels
+        try:
+            levels.index(levels[a] - 1, a, b)
             return "unbalanced brackets"
-        t = toks[i]
-        if t in _OPEN:
-            depth += 1
-        elif t in _CLOSE:
-            depth -= 1
-    if depth:
-        return "unbalanced brackets"
+        except ValueError:
+            pass
+        if len(brackets.translate(None, _NOT_OPEN)) != len(brackets.translate(None, _NOT_CLOSE)):
+            return "unbalanced brackets"
     text = pf.text
-    middle = text[start:end]
-    if "\n" in middle:
+    if text.find("\n", start, end) >= 0:
         col = start - text.rfind("\n", 0, start) - 1
-        for line in middle.split("\n")[1:]:
-            stripped = line.lstrip(" \t")
-            if stripped and len(line) - len(stripped) < col:
-                return "dedented below the hole column"
+        if col and _dedent_pattern(col).search(text, start, end):
+            return "dedented below the hole column"
     return None
 
 
-def _rng(seed: int, decl: Declaration, text: str) -> random.Random:
+@functools.lru_cache(maxsize=512)
+def _dedent_pattern(col: int) -> re.Pattern[str]:
+    """A later line with non-blank text indented less than ``col`` (``col > 0``)."""
+    return re.compile(rf"\n[ \t]{{0,{col - 1}}}[^ \t\n]")
+
+
+def _seed_for(seed: int, decl: Declaration, text: str) -> int:
+    """The per-declaration seed: ``seed``, name and statement text, hashed."""
     stmt = text[decl.statement[0] : decl.statement[1]]
     key = f"{seed}\x00{decl.name}\x00{stmt}".encode()
-    return random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
+
+
+def _position(s: Span) -> tuple[int, int, str]:
+    return (s.start, s.end, s.kind)
 
 
 def select_spans(
@@ -221,27 +273,80 @@ def select_spans(
     ``max_n=None`` returns every valid candidate of a kind with positive weight.
     Results are in source order.
     """
-    unknown = set(mix) - set(SPAN_KINDS)
-    if unknown:
-        raise ValueError(f"unknown span kinds in mix: {sorted(unknown)}")
-    pools: dict[str, list[Span]] = {}
+    pools: dict[str, list[tuple[int, int]]] = {}
     for s in candidates:
-        if mix.get(s.kind, 0.0) > 0:
-            pools.setdefault(s.kind, []).append(s)
+        pools.setdefault(s.kind, []).append((s.start, s.end))
+    return select_from_pools(pf, decl, pools, seed=seed, mix=mix, max_n=max_n)
+
+
+def select_from_pools(
+    pf: ParsedFile,
+    decl: Declaration,
+    pools: Mapping[str, list[tuple[int, int]]],
+    *,
+    seed: int,
+    mix: Mapping[str, float] = DEFAULT_MIX,
+    max_n: int | None = 4,
+    rng: random.Random | None = None,
+) -> list[Span]:
+    """:func:`select_spans` over :func:`candidate_pools` (``pools`` is not modified).
+
+    ``rng`` is re-seeded for the declaration and used for the draws; passing one in
+    saves building a generator per declaration (its old state does not matter).
+    """
+    if not _KIND_SET.issuperset(mix):
+        raise ValueError(f"unknown span kinds in mix: {sorted(set(mix) - _KIND_SET)}")
+    live = {k: list(p) for k, p in pools.items() if p and mix.get(k, 0.0) > 0}
     chosen: list[Span] = []
-    if max_n is None:
+    if max_n is None or sum(map(len, live.values())) <= max_n:
+        # Every candidate gets drawn either way, and the result is in source order,
+        # so the random stream (seeding it is the costly part) is not needed.
         chosen = [
-            s for pool in pools.values() for s in pool if _fast_invalid(pf, s.start, s.end) is None
+            Span(k, a, b)
+            for k, pool in live.items()
+            for a, b in pool
+            if _fast_invalid(pf, a, b) is None
         ]
-        return sorted(chosen, key=lambda s: (s.start, s.end, s.kind))
-    rng = _rng(seed, decl, pf.text)
-    while pools and len(chosen) < max_n:
-        kinds = sorted(pools)
-        kind = rng.choices(kinds, weights=[mix[k] for k in kinds])[0]
-        pool = pools[kind]
-        s = pool.pop(rng.randrange(len(pool)))
+        return sorted(chosen, key=_position)
+    decl_seed = _seed_for(seed, decl, pf.text)
+    if rng is None:
+        rng = random.Random(decl_seed)
+    else:
+        rng.seed(decl_seed)
+    kinds, cum, total = _kind_weights(live, mix)
+    while kinds and len(chosen) < max_n:
+        # ``rng.choices(kinds, weights)[0]`` written out (the same draw from the same
+        # stream); the cumulative weights only change when a pool runs dry.
+        kind = kinds[bisect.bisect(cum, rng.random() * total, 0, len(kinds) - 1)]
+        pool = live[kind]
+        a, b = pool.pop(_randbelow(rng, len(pool)))
         if not pool:
-            del pools[kind]
-        if _fast_invalid(pf, s.start, s.end) is None:
-            chosen.append(s)
-    return sorted(chosen, key=lambda s: (s.start, s.end, s.kind))
+            del live[kind]
+            kinds, cum, total = _kind_weights(live, mix)
+        if _fast_invalid(pf, a, b) is None:
+            chosen.append(Span(kind, a, b))
+    return sorted(chosen, key=_position)
+
+
+def _randbelow(rng: random.Random, n: int) -> int:
+    """``rng.randrange(n)`` for ``n > 0``: the same draws (CPython's rejection sampling)."""
+    k = n.bit_length()
+    r = rng.getrandbits(k)
+    while r >= n:
+        r = rng.getrandbits(k)
+    return r
+
+
+def _kind_weights(
+    live: Mapping[str, list[tuple[int, int]]], mix: Mapping[str, float]
+) -> tuple[list[str], list[float], float]:
+    """Kinds with candidates left (sorted), cumulative weights and their total.
+
+    Computed as :meth:`random.Random.choices` does, so draws match it exactly.
+    """
+    kinds = sorted(live)
+    cum = list(accumulate(mix[k] for k in kinds))
+    total = cum[-1] + 0.0 if cum else 0.0
+    if not math.isfinite(total):
+        raise ValueError("Total of weights must be finite")
+    return kinds, cum, total

@@ -58,7 +58,7 @@ def assign_split(key: str, fractions: Mapping[str, float] = DEFAULT_FRACTIONS) -
     consecutive intervals in the (insertion) order of ``fractions``.
     """
     total = sum(fractions.values())
-    if not fractions or total <= 0 or any(v < 0 for v in fractions.values()):
+    if not fractions or total <= 0 or min(fractions.values()) < 0:
         raise ValueError(f"bad split fractions: {dict(fractions)!r}")
     digest = hashlib.sha256(key.encode("utf-8")).digest()
     u = int.from_bytes(digest[:8], "big") / 2**64 * total

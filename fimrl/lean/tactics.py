@@ -26,11 +26,12 @@ Python stack.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Final
 
-from fimrl.lean.lexer import SigTokens
+from fimrl.lean.lexer import SigTokens, token_code
 
 __all__ = [
     "MAX_DEPTH",
@@ -60,6 +61,21 @@ _COMBINATORS: Final[frozenset[str]] = frozenset(
      "show_term", "fail_if_success", "success_if_fail", "solve", "exacts_all"}
 )  # fmt: skip
 _CONTINUATION_AT_COL: Final[frozenset[str]] = frozenset({"|", "<;>"})
+# How a tactic's head shapes its node (see :meth:`TacticParser.tactic`).
+_HEAD_FORMS: Final[dict[str, str]] = {
+    **dict.fromkeys(_BULLETS, "bullet"),
+    "(": "paren",
+    **dict.fromkeys(_ARROW_HEADS, "arrow"),
+    **dict.fromkeys(_ALT_HEADS, "alt"),
+    "first": "first",
+    "calc": "calc",
+    **dict.fromkeys(_COMBINATORS, "combinator"),
+}
+
+# Codes of the tokens searched for (see ``SigTokens.codes``).
+_SEMI, _BY, _ARROW, _WITH, _SEQ, _BAR, _ASSIGN, _COMMA = map(
+    token_code, (";", "by", "=>", "with", "<;>", "|", ":=", ",")
+)
 
 
 @dataclass(slots=True)
@@ -118,6 +134,16 @@ class TacticParser:
 
     ``levels`` are the bracket levels from
     :func:`fimrl.lean.declarations.bracket_levels`.
+
+    Why the searches look the way they do: the obvious parser walks every token of
+    a tactic once per enclosing block, which made tactic trees the most expensive
+    stage of scanning.  Here a block is cut into tactics by its line starts
+    (:meth:`~fimrl.lean.lexer.SigTokens.line_starts`), and "the next ``;`` / ``by``
+    / ``=>`` at this level" is a ``bytes.find`` over the token codes
+    (:attr:`~fimrl.lean.lexer.SigTokens.codes`).  Bracket levels step by at most
+    one from token to token, so "the first token below level ``L``" is "the first
+    token at ``L - 1``", one ``list.index``.  Python-level work per tactic is then
+    proportional to its lines and structural tokens, not to all its tokens.
     """
 
     def __init__(self, st: SigTokens, levels: list[int]) -> None:
@@ -128,6 +154,8 @@ class TacticParser:
         self.bol = st.bol
         self.levels = levels
         self.text = st.text
+        self._find = st.codes.find
+        self._lines = st.line_starts()
 
     def col(self, i: int) -> int:
         start = self.starts[i]
@@ -142,18 +170,35 @@ class TacticParser:
     def term_blocks(self, i0: int, i1: int, depth: int = 0) -> list[TacticBlock]:
         """All outermost ``by`` blocks inside the term tokens ``[i0, i1)``."""
         out: list[TacticBlock] = []
-        toks, levels = self.toks, self.levels
+        levels = self.levels
         outer = levels[i0] if i0 < i1 else 0
-        k = i0
-        while k < i1:
-            if toks[k] == "by":
-                limit = self._by_limit(k, i1, comma=levels[k] > outer)
-                blk = self.block(k + 1, limit, "by", depth + 1)
-                out.append(blk)
-                k = max(blk.i1, k + 1)
-            else:
-                k += 1
+        k = self._find(_BY, i0, i1)
+        while k >= 0:
+            limit = self._by_limit(k, i1, comma=levels[k] > outer)
+            blk = self.block(k + 1, limit, "by", depth + 1)
+            out.append(blk)
+            k = self._find(_BY, max(blk.i1, k + 1), i1)
         return out
+
+    # -- token searches ------------------------------------------------------------
+
+    def _first_at(self, code: int, i: int, j: int, level: int) -> int:
+        """First index of the token coded ``code`` at level ``level`` in ``[i, j)``, or -1."""
+        find, levels = self._find, self.levels
+        k = find(code, i, j)
+        while k >= 0 and levels[k] != level:
+            k = find(code, k + 1, j)
+        return k
+
+    def _below(self, i: int, j: int, level: int) -> int:
+        """First index in ``[i, j)`` whose level is below ``level`` (``j`` if none)."""
+        levels = self.levels
+        if i < j and levels[i] < level:
+            return i
+        try:
+            return levels.index(level - 1, i, j)
+        except ValueError:
+            return j
 
     # -- internals -----------------------------------------------------------------
 
@@ -163,170 +208,199 @@ class TacticParser:
         With ``comma`` (the ``by`` sits inside brackets, as in ``⟨by simp, by rfl⟩``) a
         comma at the ``by``'s own level ends it too.
         """
-        levels, toks = self.levels, self.toks
-        lv = levels[by_index]
-        e = by_index + 1
-        while e < limit and levels[e] >= lv:
-            if comma and levels[e] == lv and toks[e] == ",":
-                break
-            e += 1
+        lv = self.levels[by_index]
+        e = self._below(by_index + 1, limit, lv)
+        if comma:
+            c = self._first_at(_COMMA, by_index + 1, e, lv)
+            if c >= 0:
+                return c
         return e
 
     def block(self, i0: int, i1: int, kind: str, depth: int) -> TacticBlock:
-        """Parse the tactic sequence starting at token ``i0`` (tokens ``< i1``)."""
-        toks, levels, bol = self.toks, self.levels, self.bol
+        """Parse the tactic sequence starting at token ``i0`` (tokens ``< i1``).
+
+        A sequence is a column: a tactic runs to the next base-level line that starts
+        left of the first tactic's column, or at it with anything but a ``|``/``<;>``
+        continuation (lines indented further continue it), or to the bracket closing
+        around the block; a base-level ``;`` may end it earlier
+        (see :meth:`_semicolon_end`).  After a tactic, a base-level ``;`` or a line
+        at the column continues the sequence.
+        """
         if i0 >= i1:
             pos = self.ends[i0 - 1] if i0 > 0 else 0
             return TacticBlock(kind, pos, pos, i0, i0)
-        col = self.col(i0)
+        toks, levels, starts, bol = self.toks, self.levels, self.starts, self.bol
+        rfind, find = self.text.rfind, self._find
+        s = starts[i0]
+        col = s - rfind("\n", 0, s) - 1
         base = levels[i0]
+        # The bracket closing around the block ends it.  (Inline, not ``_below`` or
+        # ``contextlib.suppress``: this runs once per block.)
+        try:  # noqa: SIM105
+            i1 = levels.index(base - 1, i0, i1)
+        except ValueError:
+            pass
+        lines = self._lines
+        n_lines = len(lines)
+        n = bisect_right(lines, i0)  # cursor: no line before it ends a tactic after i
         tactics: list[TacticNode] = []
         i = i0
-        while i < i1:
-            if levels[i] < base or (i > i0 and bol[i] and self.col(i) < col):
+        while True:
+            # The next line that ends the tactic at ``i`` (``j``, at column ``jc``).
+            while n < n_lines and lines[n] <= i:
+                n += 1
+            j, jc = i1, -1
+            while n < n_lines and lines[n] < i1:
+                k = lines[n]
+                if levels[k] == base:
+                    s = starts[k]
+                    c = s - rfind("\n", 0, s) - 1
+                    if c < col or (c == col and toks[k] not in _CONTINUATION_AT_COL):
+                        j, jc = k, c
+                        break
+                n += 1
+            end = j if find(_SEMI, i + 1, j) < 0 else self._semicolon_end(i, j, base)
+            tactics.append(self.tactic(i, end, depth))
+            i = end
+            if i >= i1:
                 break
-            j = self._tactic_end(i, i1, col, base)
-            tactics.append(self.tactic(i, j, depth))
-            i = j
-            if i < i1 and toks[i] == ";" and levels[i] == base:
+            if toks[i] == ";":  # at the base level: a ``;`` ended it, or starts line ``j``
                 i += 1
-                continue
-            if not (i < i1 and bol[i] and levels[i] == base and self.col(i) == col):
+                if i < i1 and not (bol[i] and self.col(i) < col):
+                    continue
+                break
+            if jc != col:
                 break
         if not tactics:
-            pos = self.starts[i0]
+            pos = starts[i0]
             return TacticBlock(kind, pos, pos, i0, i0)
         return TacticBlock(kind, tactics[0].start, tactics[-1].end, i0, i, tactics)
 
-    def _tactic_end(self, i: int, i1: int, col: int, base: int) -> int:
-        """End (exclusive) of the tactic starting at ``i`` in a block at column ``col``.
+    def _semicolon_end(self, i: int, cut: int, base: int) -> int:
+        """End of the tactic at ``i`` whose extent by lines ends at ``cut``.
 
-        A base-level ``;`` ends the tactic unless the tactic owns a nested sequence
+        A base-level ``;`` ends it earlier unless the tactic owns a nested sequence
         that swallows it: bullets and combinators take a whole sequence, and so does
         everything after a base-level ``=>`` or ``by`` (``case x => a; b`` and
         ``have := by a; b`` are one tactic in Lean).
         """
-        toks, levels, bol = self.toks, self.levels, self.bol
-        absorbs = toks[i] in _BULLETS or toks[i] in _COMBINATORS
-        j = i + 1
-        while j < i1:
-            lv = levels[j]
-            if lv < base:
-                break
-            if lv == base:
-                t = toks[j]
-                if t == ";":
-                    if not absorbs:
-                        break
-                elif t == "=>" or t == "by":
-                    absorbs = True
-                if bol[j]:
-                    c = self.col(j)
-                    if c < col or (c == col and t not in _CONTINUATION_AT_COL):
-                        break
-            j += 1
-        return j
+        semi = self._find(_SEMI, i + 1, cut)
+        if semi < 0:
+            return cut
+        head = self.toks[i]
+        if head in _BULLETS or head in _COMBINATORS:
+            return cut
+        if self.levels[semi] != base:
+            semi = self._first_at(_SEMI, semi + 1, cut, base)
+        if (
+            semi >= 0
+            and self._first_at(_ARROW, i + 1, semi, base) < 0
+            and self._first_at(_BY, i + 1, semi, base) < 0
+        ):
+            return semi
+        return cut
 
     def tactic(self, i: int, j: int, depth: int) -> TacticNode:
         """Build the node for the tactic occupying tokens ``[i, j)``."""
-        toks = self.toks
-        head = toks[i]
+        head = self.toks[i]
         node = TacticNode(head, self.starts[i], self.ends[j - 1], i, j)
         if depth >= MAX_DEPTH:
             return node
         d = depth + 1
-        if head in _BULLETS:
+        form = _HEAD_FORMS.get(head)
+        if form == "bullet":
             node.blocks.append(self.block(i + 1, j, "bullet", d))
             return node
-        if head == "(":
-            close = self._matching(i, j)
+        if form == "paren":
+            close = self._below(i + 1, j, self.levels[i] + 1)
             node.blocks.append(self.block(i + 1, close, "paren", d))
             self._nested_by(node, close + 1, j, d)
             return node
-        split = self._split_seq_focus(i, j)
-        if split:
-            bounds = [i, *split, j]
-            for a, b in pairwise(bounds):
-                a2 = a if a == i else a + 1
-                if a2 < b:
-                    node.parts.append(self.tactic(a2, b, d))
+        if self._find(_SEQ, i + 1, j) >= 0:
+            split = self._split_seq_focus(i, j)
+            if split:
+                bounds = [i, *split, j]
+                for a, b in pairwise(bounds):
+                    a2 = a if a == i else a + 1
+                    if a2 < b:
+                        node.parts.append(self.tactic(a2, b, d))
+                return node
+        if form is None:  # a plain tactic: only nested ``by`` blocks
+            if self._find(_BY, i + 1, j) >= 0:
+                node.blocks.extend(self.term_blocks(i + 1, j, depth))
             return node
-        arrow_kind = _ARROW_HEADS.get(head)
-        if arrow_kind is not None:
-            arrow = self._find(i + 1, j, "=>")
+        if form == "arrow":
+            arrow = self._find_before_by(i + 1, j, _ARROW)
             if arrow is not None:
                 self._nested_by(node, i + 1, arrow, d)
-                node.blocks.append(self.block(arrow + 1, j, arrow_kind, d))
+                node.blocks.append(self.block(arrow + 1, j, _ARROW_HEADS[head], d))
                 return node
-        if head in _ALT_HEADS:
-            w = self._find(i + 1, j, "with")
+        elif form == "alt":
+            w = self._find_before_by(i + 1, j, _WITH)
             if w is not None:
                 self._nested_by(node, i + 1, w, d)
                 self._alternatives(node, w + 1, j, d, need_arrow=True)
                 return node
-        if head == "first":
+        elif form == "first":
             self._alternatives(node, i + 1, j, d, need_arrow=False)
             return node
-        if head == "calc":
+        elif form == "calc":
             self._calc(node, i + 1, j, d)
             return node
-        if head in _COMBINATORS and i + 1 < j:
+        elif form == "combinator" and i + 1 < j:
             k = i + 1
-            if head == "iterate" and self.st.kinds[k] == "number":
+            if head == "iterate" and self.st.kind(k) == "number":
                 k += 1
             if k < j:
                 node.blocks.append(self.block(k, j, "combinator", d))
             return node
-        self._nested_by(node, i + 1, j, d)
+        if self._find(_BY, i + 1, j) >= 0:
+            node.blocks.extend(self.term_blocks(i + 1, j, depth))
         return node
 
-    def _matching(self, i: int, j: int) -> int:
-        levels = self.levels
-        lv = levels[i]
-        k = i + 1
-        while k < j and levels[k] > lv:
-            k += 1
+    def _find_before_by(self, i: int, j: int, code: int) -> int | None:
+        """First token ``code`` at the level of token ``i - 1``'s tactic, before any ``by``."""
+        base = self.levels[i - 1]
+        k = self._first_at(code, i, j, base)
+        if k < 0 or self._first_at(_BY, i, k, base) >= 0:
+            return None
         return k
-
-    def _find(self, i: int, j: int, what: str) -> int | None:
-        """First token ``what`` at the level of token ``i - 1``'s tactic, before any ``by``."""
-        toks, levels = self.toks, self.levels
-        base = levels[i - 1]
-        for k in range(i, j):
-            if levels[k] == base:
-                t = toks[k]
-                if t == what:
-                    return k
-                if t == "by":
-                    return None
-        return None
 
     def _split_seq_focus(self, i: int, j: int) -> list[int]:
         """Indices of top-level ``<;>`` operators (none after a top-level ``by``)."""
-        toks, levels = self.toks, self.levels
-        base = levels[i]
+        base = self.levels[i]
         out: list[int] = []
-        for k in range(i + 1, j):
-            if levels[k] == base:
-                t = toks[k]
-                if t == "<;>":
-                    out.append(k)
-                elif t == "by" or t == "=>" or t == "with":
-                    break
-        return out
+        k = self._first_at(_SEQ, i + 1, j, base)
+        while k >= 0:
+            out.append(k)
+            k = self._first_at(_SEQ, k + 1, j, base)
+        if not out:
+            return out
+        # Operators after a base-level ``by``/``=>``/``with`` belong to its body.
+        stop = out[-1] + 1
+        for code in (_BY, _ARROW, _WITH):
+            w = self._first_at(code, i + 1, stop, base)
+            if w >= 0:
+                stop = w
+        return [k for k in out if k < stop]
 
     def _nested_by(self, node: TacticNode, i0: int, i1: int, depth: int) -> None:
-        node.blocks.extend(self.term_blocks(i0, i1, depth - 1))
+        if self._find(_BY, i0, i1) >= 0:
+            node.blocks.extend(self.term_blocks(i0, i1, depth - 1))
 
     def _alternatives(
         self, node: TacticNode, i0: int, i1: int, depth: int, *, need_arrow: bool
     ) -> None:
         """Split ``| alt`` arms at the owning level and parse each arm's tactics."""
-        toks, levels, bol = self.toks, self.levels, self.bol
+        bol = self.bol
         if i0 >= i1:
             return
-        base = levels[i0 - 1]
-        bars = [k for k in range(i0, i1) if toks[k] == "|" and levels[k] == base]
+        base = self.levels[i0 - 1]
+        bars: list[int] = []
+        k = self._first_at(_BAR, i0, i1, base)
+        while k >= 0:
+            bars.append(k)
+            k = self._first_at(_BAR, k + 1, i1, base)
         if not bars:
             return
         first = bars[0]
@@ -340,23 +414,22 @@ class TacticParser:
         bounds = [*arms, i1]
         for a, b in pairwise(bounds):
             if need_arrow:
-                arrow = None
-                for k in range(a + 1, b):
-                    if toks[k] == "=>" and levels[k] == base:
-                        arrow = k
-                        break
-                if arrow is None:
+                arrow = self._first_at(_ARROW, a + 1, b, base)
+                if arrow < 0:
                     continue
                 node.blocks.append(self.block(arrow + 1, b, "alt", depth))
             else:
                 node.blocks.append(self.block(a + 1, b, "alt", depth))
 
     def _calc(self, node: TacticNode, i0: int, i1: int, depth: int) -> None:
-        toks, levels, bol, starts, ends = self.toks, self.levels, self.bol, self.starts, self.ends
+        toks, levels, starts, ends = self.toks, self.levels, self.starts, self.ends
         if i0 >= i1:
             return
         base = levels[i0]
-        line_starts = [k for k in range(i0 + 1, i1) if bol[k] and levels[k] == base]
+        lines = self._lines
+        line_starts = [
+            k for k in lines[bisect_right(lines, i0) : bisect_left(lines, i1)] if levels[k] == base
+        ]
         if line_starts:
             step_col = min(self.col(k) for k in line_starts)
             cuts = [k for k in line_starts if self.col(k) == step_col]
@@ -368,12 +441,8 @@ class TacticParser:
         for a, b in pairwise(bounds):
             if a >= b:
                 continue
-            assign = None
-            for k in range(a, b):
-                if levels[k] == base and toks[k] == ":=":
-                    assign = k
-                    break
-            if assign is None or assign + 1 >= b:
+            assign = self._first_at(_ASSIGN, a, b, base)
+            if assign < 0 or assign + 1 >= b:
                 node.steps.append(CalcStep(starts[a], ends[b - 1], None))
                 continue
             step = CalcStep(starts[a], ends[b - 1], (starts[assign + 1], ends[b - 1]))

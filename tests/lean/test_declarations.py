@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fimrl.lean.declarations import parse_file
+import pytest
+
+from fimrl.lean.declarations import bracket_levels, parse_file
+from fimrl.lean.synth import generate_file
 
 from .conftest import fixture
 
@@ -90,3 +93,19 @@ def test_statement_with_default_args_and_where() -> None:
 def test_odd_input_does_not_crash() -> None:
     for text in ["", "\n\n", ":= by", "end end end", "theorem", "@[simp]", "theorem x : (((("]:
         parse_file(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        generate_file(3, 20),
+        "f (a [b {c ⟨d⟩}] ⦃e⦄) @[simp] #[1, 2] %[x]",
+        ") ] } ⟩ ( ( [",  # unbalanced: levels go negative, nothing raises
+        "",
+    ],
+)
+def test_levels_from_codes_match_bracket_levels(text: str) -> None:
+    pf = parse_file(text)
+    assert pf.levels == bracket_levels(pf.toks.toks)
+    # Levels step by at most one: the tactic parser and span checks rely on it.
+    assert all(abs(a - b) <= 1 for a, b in zip(pf.levels, pf.levels[1:], strict=False))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 
 from fimrl.lean.lexer import (
+    CODED_TOKENS,
     TRIVIA,
     LeanSyntaxError,
+    SigTokens,
     Token,
     lex_significant,
+    token_code,
     tokenize,
 )
 from fimrl.lean.synth import generate_file
@@ -122,6 +127,15 @@ def _parity(text: str) -> None:
     assert st.kinds == [t.kind for t in sig]
     assert st.starts == [t.start for t in sig]
     assert st.ends == [t.end for t in sig]
+    # The codes are what the parsers search: one per token, consistent with kinds.
+    assert len(st.codes) == len(st.toks)
+    assert [st.kind(i) for i in range(len(st))] == st.kinds
+    slow = SigTokens(text, st.toks, st.kinds, st.starts, st.ends, st.bol)
+    assert slow.codes == st.codes
+    # Line starts too: the exact scanner's path gives the same ``bol``.
+    with mock.patch("fimrl.lean.lexer._fast", return_value=None):
+        exact = lex_significant(text)
+    assert (exact.toks, exact.bol, exact.codes) == (st.toks, st.bol, st.codes)
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -135,6 +149,46 @@ def test_fast_path_matches_exact_scanner(seed: int) -> None:
 )
 def test_fast_path_fallbacks(text: str) -> None:
     _parity(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n ",
+        "-- only a comment",
+        "a -- trailing comment",
+        "a /- trailing -/",
+        "a\n/-- doc -/ b /- c -/\n  c",
+        'x := "multi\nline" y\n  z',
+        "a\r\nb\r\n  c",
+        "h' f'' 'c' '\\n' x",
+        "a /- unterminated",
+        'a "unterminated',
+        "a 'unterminated",
+    ],
+)
+def test_fast_path_edges(text: str) -> None:
+    """Trivia at the ends, comment-led tokens and literals spanning lines."""
+    try:
+        sig = [t for t in tokenize(text) if t.kind not in TRIVIA]
+    except LeanSyntaxError:
+        with pytest.raises(LeanSyntaxError):
+            lex_significant(text)
+        return
+    _parity(text)
+    assert len(lex_significant(text).toks) == len(sig)
+
+
+def test_find_uses_codes_and_falls_back() -> None:
+    st = lex_significant("theorem a : T := by\n  simp; exact ⟨h, by rfl⟩\n  omega")
+    for tok in [*CODED_TOKENS, "simp", "omega", "h", "nope"]:
+        for a in range(len(st) + 1):
+            expected = next((i for i in range(a, len(st)) if st.toks[i] == tok), -1)
+            assert st.find(tok, a, len(st)) == expected, (tok, a)
+    assert st.codes[st.toks.index("by")] == token_code("by")
+    with pytest.raises(KeyError):
+        token_code("simp")
 
 
 def test_bol_and_col() -> None:

@@ -155,3 +155,21 @@ def test_deep_nesting_is_bounded() -> None:
     pf = parse_file(paren)
     (blk,) = proof_blocks(pf, pf.declarations[0], TacticParser(pf.toks, pf.levels))
     assert blk.tactics
+
+
+def test_semicolon_starting_a_line_at_the_column() -> None:
+    """A ``;`` that starts a line at the block's column separates, then is skipped."""
+    text = (
+        "theorem x : True := by\n"
+        "  · match h with\n"
+        "    | .inr y =>\n"
+        "  ;    /- c -/\n"
+        "      linarith [hab]\n"
+        "    intro xs h\n"
+        "  simp\n"
+    )
+    pf = parse_file(text)
+    (blk,) = proof_blocks(pf, pf.declarations[0], TacticParser(pf.toks, pf.levels))
+    heads = [t.head for t in blk.tactics]
+    assert heads == ["·", "linarith", "simp"]
+    assert text[blk.tactics[1].start : blk.tactics[1].end] == "linarith [hab]\n    intro xs h"
