@@ -23,7 +23,7 @@ from typing import Any
 from fimrl.lean.declarations import DECL_KINDS, ParsedFile, parse_file
 from fimrl.lean.lexer import LeanSyntaxError
 from fimrl.lean.source import DEFAULT_MAX_BYTES, SkipFile, check_text, load_source
-from fimrl.lean.spans import DEFAULT_MIX, SPAN_KINDS, candidate_pools, select_from_pools
+from fimrl.lean.spans import DEFAULT_MIX, SPAN_KINDS, candidate_pools, draw
 from fimrl.lean.splits import DEFAULT_FRACTIONS, assign_split, split_key
 from fimrl.lean.tactics import TacticParser
 
@@ -169,7 +169,7 @@ def _build(
 ) -> BuildResult:
     text = pf.text
     parser = TacticParser(pf.toks, pf.levels)
-    rng = random.Random(0)  # re-seeded per declaration (see select_from_pools)
+    rng = random.Random(0)  # re-seeded per declaration (see spans.draw)
     result = BuildResult(counts={k: 0 for k in SPAN_KINDS})
     skipped = result.skipped
     for decl in pf.declarations:
@@ -186,7 +186,7 @@ def _build(
         if not pools:
             skipped["no tactic block"] = skipped.get("no tactic block", 0) + 1
             continue
-        spans = select_from_pools(pf, decl, pools, seed=seed, mix=mix, max_n=max_per_decl, rng=rng)
+        spans = draw(pf, decl, pools, seed=seed, mix=mix, max_n=max_per_decl, rng=rng)
         if not spans:
             skipped["no valid span"] = skipped.get("no valid span", 0) + 1
             continue
@@ -205,9 +205,9 @@ def _build(
             fractions or DEFAULT_FRACTIONS,
         )
         d0, d1 = decl.start, decl.end
-        for s in spans:
-            prefix, middle, suffix = text[d0 : s.start], text[s.start : s.end], text[s.end : d1]
-            line, col = pf.line_col(s.start)
+        for start, end, kind in spans:
+            prefix, middle, suffix = text[d0:start], text[start:end], text[end:d1]
+            line, col = pf.line_col(start)
             result.tasks.append(
                 FimTask(
                     source=source,
@@ -217,12 +217,12 @@ def _build(
                     prefix=prefix,
                     middle=middle,
                     suffix=suffix,
-                    span_kind=s.kind,
+                    span_kind=kind,
                     split=split,
-                    content_hash=_finish_hash(header_state, prefix, middle, suffix, s.kind),
+                    content_hash=_finish_hash(header_state, prefix, middle, suffix, kind),
                     line=line,
                     col=col,
                 )
             )
-            result.counts[s.kind] += 1
+            result.counts[kind] += 1
     return result

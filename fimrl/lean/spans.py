@@ -41,6 +41,7 @@ __all__ = [
     "candidate_pools",
     "candidate_spans",
     "check_middle",
+    "draw",
     "proof_blocks",
     "select_from_pools",
     "select_spans",
@@ -294,25 +295,42 @@ def select_from_pools(
     ``rng`` is re-seeded for the declaration and used for the draws; passing one in
     saves building a generator per declaration (its old state does not matter).
     """
+    picked = draw(pf, decl, pools, seed=seed, mix=mix, max_n=max_n, rng=rng)
+    return [Span(kind, a, b) for a, b, kind in picked]
+
+
+def draw(
+    pf: ParsedFile,
+    decl: Declaration,
+    pools: Mapping[str, list[tuple[int, int]]],
+    *,
+    seed: int,
+    mix: Mapping[str, float] = DEFAULT_MIX,
+    max_n: int | None = 4,
+    rng: random.Random | None = None,
+) -> list[tuple[int, int, str]]:
+    """:func:`select_from_pools` as sorted ``(start, end, kind)`` tuples (no objects)."""
     if not _KIND_SET.issuperset(mix):
         raise ValueError(f"unknown span kinds in mix: {sorted(set(mix) - _KIND_SET)}")
     live = {k: list(p) for k, p in pools.items() if p and mix.get(k, 0.0) > 0}
-    chosen: list[Span] = []
+    chosen: list[tuple[int, int, str]]
     if max_n is None or sum(map(len, live.values())) <= max_n:
         # Every candidate gets drawn either way, and the result is in source order,
         # so the random stream (seeding it is the costly part) is not needed.
         chosen = [
-            Span(k, a, b)
+            (a, b, k)
             for k, pool in live.items()
             for a, b in pool
             if _fast_invalid(pf, a, b) is None
         ]
-        return sorted(chosen, key=_position)
+        chosen.sort()
+        return chosen
     decl_seed = _seed_for(seed, decl, pf.text)
     if rng is None:
         rng = random.Random(decl_seed)
     else:
         rng.seed(decl_seed)
+    chosen = []
     kinds, cum, total = _kind_weights(live, mix)
     while kinds and len(chosen) < max_n:
         # ``rng.choices(kinds, weights)[0]`` written out (the same draw from the same
@@ -324,8 +342,9 @@ def select_from_pools(
             del live[kind]
             kinds, cum, total = _kind_weights(live, mix)
         if _fast_invalid(pf, a, b) is None:
-            chosen.append(Span(kind, a, b))
-    return sorted(chosen, key=_position)
+            chosen.append((a, b, kind))
+    chosen.sort()
+    return chosen
 
 
 def _randbelow(rng: random.Random, n: int) -> int:
