@@ -242,8 +242,9 @@ class ParsedFile:
         parts_of = self._name_parts
         if parts_of is None:
             names = self._by_last
-            parts_of = {}
-            for t in set(self.toks.toks):
+            distinct = set(self.toks.toks)
+            parts_of = {t: (t,) for t in distinct.intersection(names) if token_kind(t) == "ident"}
+            for t in [t for t in distinct if "." in t]:
                 hit = tuple(p for p in t.split(".") if p in names)
                 if hit and token_kind(t) == "ident":
                     parts_of[t] = hit

@@ -661,11 +661,12 @@ def _fast(text: str) -> SigTokens | None:
     comment is then still on the stripped text, which is classified as a comment).
     """
     items = _FAST.findall(text)
+    end = len(text)
     while items and _TRIVIA_RE.fullmatch(items[-1]):
-        items.pop()  # trailing trivia (matched by ``\Z``) and the empty match at the end
+        end -= len(items.pop())  # trailing trivia (matched by ``\Z``), the empty match
     if items:
         last = items[-1]
-        hard = _HARD_AT.match(text, len(text) - len(last) + _trivia_end(last))
+        hard = _HARD_AT.match(text, end - len(last) + _trivia_end(last))
         if hard is None or hard.lastgroup is not None:
             return None
     toks = list(map(str.lstrip, items, repeat(_LAYOUT)))

@@ -196,3 +196,10 @@ def test_bol_and_col() -> None:
     assert st.toks == ["a", "b", "c", "d"]
     assert st.bol == [True, False, True, True]
     assert [st.col(i) for i in range(4)] == [0, 2, 2, 2]
+
+
+@pytest.mark.parametrize("text", ["exact h'\n", 'trace "s"\n  \n', "a -- c\n", "f 'x'  \n"])
+def test_fast_path_taken_for_ordinary_text(text: str) -> None:
+    """Only a construct the fast pattern cannot finish sends a text to the exact scanner."""
+    with mock.patch("fimrl.lean.lexer._from_exact", side_effect=AssertionError("exact path")):
+        lex_significant(text)
