@@ -172,12 +172,16 @@ def _reject(rule: str, detail: str) -> GuardResult:
     return GuardResult(False, rule, detail)
 
 
-def _components(ident: str) -> list[str]:
-    """Dotted components of an identifier with guillemets removed (``«a.b».c`` -> a.b, c)."""
+def split_dotted(name: str, *, keep_guillemets: bool = False) -> list[str]:
+    """Dotted components of a Lean name; a dot inside «…» does not split.
+
+    ``A.«b.c».d`` -> ``A, b.c, d`` (or ``A, «b.c», d`` with ``keep_guillemets``): the guard
+    compares bare components, the verdict rules rebuild names as written.
+    """
     parts: list[str] = []
     buf: list[str] = []
     quoted = False
-    for ch in ident:
+    for ch in name:
         if ch == "«":
             quoted = True
         elif ch == "»":
@@ -185,10 +189,15 @@ def _components(ident: str) -> list[str]:
         elif ch == "." and not quoted:
             parts.append("".join(buf))
             buf = []
-        else:
+            continue
+        if keep_guillemets or ch not in "«»":
             buf.append(ch)
     parts.append("".join(buf))
     return parts
+
+
+def _components(ident: str) -> list[str]:
+    return split_dotted(ident)
 
 
 def _decode_string(text: str) -> str:

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fimrl.lean.guard import split_dotted
 from fimrl.lean.lexer import TRIVIA, LeanSyntaxError, Token, tokenize
 from fimrl.verify.types import ALLOWED_AXIOMS, CheckRequest, Limits, Status, reward_for
 
@@ -240,21 +241,7 @@ def _hash_names(request: CheckRequest) -> str:
 
 def _split_name(name: str) -> list[str]:
     """Components of a written name, keeping guillemets (``A.«b.c»`` -> A, «b.c»)."""
-    parts: list[str] = []
-    buf: list[str] = []
-    quoted = False
-    for ch in name:
-        if ch == "«":
-            quoted = True
-        elif ch == "»":
-            quoted = False
-        if ch == "." and not quoted:
-            parts.append("".join(buf))
-            buf = []
-        else:
-            buf.append(ch)
-    parts.append("".join(buf))
-    return parts
+    return split_dotted(name, keep_guillemets=True)
 
 
 def _current_namespace(sig: list[Token], upto: int) -> list[str]:
