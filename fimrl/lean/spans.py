@@ -19,12 +19,11 @@ Span kinds:
 from __future__ import annotations
 
 import bisect
-import functools
 import hashlib
 import math
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Final
@@ -215,9 +214,10 @@ def _fast_invalid(pf: ParsedFile, start: int, end: int) -> str | None:
     codes (as many ``([{⟨`` as ``)]}⟩``), all without a Python loop over the span.
     """
     st = pf.toks
-    a = bisect.bisect_left(st.starts, start)
-    b = bisect.bisect_left(st.starts, end)
-    if a >= b or st.starts[a] != start or st.ends[b - 1] != end:
+    starts = st.starts
+    a = bisect.bisect_left(starts, start)
+    b = bisect.bisect_left(starts, end, a)
+    if a >= b or starts[a] != start or st.ends[b - 1] != end:
         return "not trimmed to tokens"
     brackets = st.codes[a:b].translate(None, _NOT_BRACKET)
     if brackets:
@@ -232,15 +232,24 @@ def _fast_invalid(pf: ParsedFile, start: int, end: int) -> str | None:
     text = pf.text
     if text.find("\n", start, end) >= 0:
         col = start - text.rfind("\n", 0, start) - 1
-        if col and _dedent_pattern(col).search(text, start, end):
+        if col and _DEDENT[col](text, start, end):
             return "dedented below the hole column"
     return None
 
 
-@functools.lru_cache(maxsize=512)
-def _dedent_pattern(col: int) -> re.Pattern[str]:
-    """A later line with non-blank text indented less than ``col`` (``col > 0``)."""
-    return re.compile(rf"\n[ \t]{{0,{col - 1}}}[^ \t\n]")
+class _DedentSearches(dict[int, "Callable[[str, int, int], re.Match[str] | None]"]):
+    """``col -> search`` for a later line with non-blank text indented less than ``col``.
+
+    A dict filled on first sight rather than an ``lru_cache``: it runs for every
+    multi-line hole, and a dict lookup is a fraction of a cached call.
+    """
+
+    def __missing__(self, col: int) -> Callable[[str, int, int], re.Match[str] | None]:
+        search = self[col] = re.compile(rf"\n[ \t]{{0,{col - 1}}}[^ \t\n]").search
+        return search
+
+
+_DEDENT: Final[_DedentSearches] = _DedentSearches()
 
 
 def _seed_for(seed: int, decl: Declaration, text: str) -> int:
@@ -329,7 +338,7 @@ def draw(
     if rng is None:
         rng = random.Random(decl_seed)
     else:
-        rng.seed(decl_seed)
+        _reseed(rng, decl_seed)
     chosen = []
     kinds, cum, total = _kind_weights(live, mix)
     while kinds and len(chosen) < max_n:
@@ -345,6 +354,19 @@ def draw(
             chosen.append((a, b, kind))
     chosen.sort()
     return chosen
+
+
+def _reseed(rng: random.Random, seed: int) -> None:
+    """``rng.seed(seed)`` for an ``int`` seed without the Python-level wrapper.
+
+    ``random.Random.seed`` only type-checks its argument and clears the cached
+    Gaussian before calling the C seeding routine; the state is the same.
+    """
+    _C_SEED(rng, seed)
+    rng.gauss_next = None  # type: ignore[attr-defined]
+
+
+_C_SEED: Final = random.Random.__mro__[1].seed  # ``_random.Random.seed``
 
 
 def _randbelow(rng: random.Random, n: int) -> int:
@@ -364,7 +386,7 @@ def _kind_weights(
     Computed as :meth:`random.Random.choices` does, so draws match it exactly.
     """
     kinds = sorted(live)
-    cum = list(accumulate(mix[k] for k in kinds))
+    cum = list(accumulate(map(mix.__getitem__, kinds)))
     total = cum[-1] + 0.0 if cum else 0.0
     if not math.isfinite(total):
         raise ValueError("Total of weights must be finite")

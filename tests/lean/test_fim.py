@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from fimrl.lean.fim import build_file, build_tasks
@@ -75,8 +73,8 @@ def test_choice_per_declaration_independent_of_rest_of_file() -> None:
     full = build_tasks(text, "x", seed=1)
     cut = text[text.index("theorem t_match") :]
     part = build_tasks(cut, "x", seed=1)
-    pick = [dataclasses.astuple(t)[4:9] for t in full.tasks if t.decl_name == "t_match"]
-    pick2 = [dataclasses.astuple(t)[4:9] for t in part.tasks if t.decl_name == "t_match"]
+    pick = [tuple(t)[4:9] for t in full.tasks if t.decl_name == "t_match"]
+    pick2 = [tuple(t)[4:9] for t in part.tasks if t.decl_name == "t_match"]
     assert pick == pick2 and pick
 
 
