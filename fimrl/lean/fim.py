@@ -24,7 +24,7 @@ from fimrl.lean.declarations import DECL_KINDS, ParsedFile, parse_file
 from fimrl.lean.lexer import LeanSyntaxError
 from fimrl.lean.source import DEFAULT_MAX_BYTES, SkipFile, check_text, load_source
 from fimrl.lean.spans import DEFAULT_MIX, SPAN_KINDS, candidate_pools, draw
-from fimrl.lean.splits import DEFAULT_FRACTIONS, assign_split, split_key
+from fimrl.lean.splits import DEFAULT_FRACTIONS, SplitChooser, split_key
 from fimrl.lean.tactics import TacticParser
 
 __all__ = ["BuildResult", "FimTask", "build_file", "build_tasks", "content_hash"]
@@ -177,6 +177,7 @@ def _build(
     result = BuildResult(counts={k: 0 for k in SPAN_KINDS})
     skipped = result.skipped
     append = result.tasks.append
+    choose_split = SplitChooser(fractions or DEFAULT_FRACTIONS)
     for decl in pf.declarations:
         if decl.kind not in DECL_KINDS:
             continue
@@ -200,14 +201,13 @@ def _build(
             continue
         header = pf.header_for(decl)
         header_state = _header_hash(header)
-        split = assign_split(
+        split = choose_split(
             split_key(
                 decl.name,
                 pf.statement_tokens(decl),
                 synthetic_name=decl.synthetic_name,
                 normalised=True,
-            ),
-            fractions or DEFAULT_FRACTIONS,
+            )
         )
         d0, d1 = decl.start, decl.end
         name, decl_kind = decl.name, decl.kind

@@ -74,8 +74,17 @@ def _all_codes_but(toks: tuple[str, ...] | list[str]) -> bytes:
 
 
 _NOT_BRACKET: Final[bytes] = _all_codes_but(_BRACKETS)
-_NOT_OPEN: Final[bytes] = _all_codes_but(list(_OPEN))
-_NOT_CLOSE: Final[bytes] = _all_codes_but(list(_OPEN.values()))
+# Bracket codes classed for counting: ``([{⟨`` as ``_OPENS``, ``)]}⟩`` as ``_CLOSES``
+# (the other brackets only count for the level check, as in :func:`check_middle`).
+_OPENS, _CLOSES, _OTHER = 1, 2, 3
+_BRACKET_CLASS: Final[bytes] = bytes(
+    _OPENS
+    if c in {token_code(t) for t in _OPEN}
+    else _CLOSES
+    if c in {token_code(t) for t in _OPEN.values()}
+    else _OTHER
+    for c in range(256)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,28 +136,42 @@ def candidate_pools(
             tacs = blk.tactics
             if not tacs:
                 continue
-            if blk is not top and blk.kind in _SUBPROOF_BLOCKS:
-                subproofs.append((blk.start, blk.end))
-            # Runs of 2..MAX_RUN siblings, ``w`` apart, except the whole sequence.
             n = len(tacs)
+            if blk is top:
+                whole = True
+            elif blk.kind in _SUBPROOF_BLOCKS:
+                subproofs.append((blk.start, blk.end))
+                whole = True
+            else:
+                whole = False
+            # Runs of 2..MAX_RUN siblings, ``w`` apart, except the whole sequence.
             if n > 2:
                 starts = [t.start for t in tacs]
                 ends = [t.end for t in tacs]
                 for w in range(1, min(n - 1, MAX_RUN)):
                     runs.extend(zip(starts[: n - w], ends[w:], strict=True))
+            # A lone tactic spans exactly its block, which is already a candidate.
+            skip = tacs[0] if n == 1 and whole else None
             nodes = tacs
             while nodes:
                 parts: list[TacticNode] = []
                 for node in nodes:
-                    tactics.append((node.start, node.end))
-                    for step in node.steps:
-                        if step.proof is not None:
-                            calc_steps.append((step.start, step.end))
+                    if node is not skip:
+                        tactics.append((node.start, node.end))
+                    if node.steps:
+                        calc_steps.extend(
+                            (step.start, step.end) for step in node.steps if step.proof is not None
+                        )
                     if node.parts:
                         parts.extend(node.parts)
-                    blocks.extend(node.blocks)
+                    if node.blocks:
+                        blocks.extend(node.blocks)
                 nodes = parts
-    # A span found under several kinds is kept under the last of them in SPAN_KINDS.
+    every = [*tactics, *runs, *subproofs, *calc_steps, *proofs]
+    if len(set(every)) == len(every):
+        return {k: sorted(v) for k, v in zip(SPAN_KINDS, found, strict=True) if v}
+    # Otherwise a span found under several kinds is kept under the last of them in
+    # SPAN_KINDS.  (Lone tactics above are the only overlap the tree produces.)
     sorted_keys: list[list[tuple[int, int]]] = []
     taken: set[tuple[int, int]] = set()
     for keys in map(set, reversed(found)):
@@ -210,8 +233,8 @@ def _fast_invalid(pf: ParsedFile, start: int, end: int) -> str | None:
 
     Spans come from the tactic tree, so they start and end on token boundaries;
     balance is read off the precomputed bracket levels (nothing below the first
-    token's level; levels step by one, so "below" means "one below") and the token
-    codes (as many ``([{⟨`` as ``)]}⟩``), all without a Python loop over the span.
+    token's level) and the token codes (as many ``([{⟨`` as ``)]}⟩``), all without
+    a Python loop over the span.
     """
     st = pf.toks
     starts = st.starts
@@ -219,15 +242,10 @@ def _fast_invalid(pf: ParsedFile, start: int, end: int) -> str | None:
     b = bisect.bisect_left(starts, end, a)
     if a >= b or starts[a] != start or st.ends[b - 1] != end:
         return "not trimmed to tokens"
-    brackets = st.codes[a:b].translate(None, _NOT_BRACKET)
+    brackets = st.codes[a:b].translate(_BRACKET_CLASS, _NOT_BRACKET)
     if brackets:
         levels = pf.levels
-        try:
-            levels.index(levels[a] - 1, a, b)
-            return "unbalanced brackets"
-        except ValueError:
-            pass
-        if len(brackets.translate(None, _NOT_OPEN)) != len(brackets.translate(None, _NOT_CLOSE)):
+        if min(levels[a:b]) < levels[a] or brackets.count(_OPENS) != brackets.count(_CLOSES):
             return "unbalanced brackets"
     text = pf.text
     if text.find("\n", start, end) >= 0:

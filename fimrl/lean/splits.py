@@ -18,6 +18,7 @@ from fimrl.lean.lexer import LeanSyntaxError, lex_significant
 
 __all__ = [
     "DEFAULT_FRACTIONS",
+    "SplitChooser",
     "assign_split",
     "dedup",
     "normalise_statement",
@@ -57,19 +58,39 @@ def assign_split(key: str, fractions: Mapping[str, float] = DEFAULT_FRACTIONS) -
     The first 8 bytes of SHA-256 give a uniform number in [0, 1); the splits take
     consecutive intervals in the (insertion) order of ``fractions``.
     """
-    total = sum(fractions.values())
-    if not fractions or total <= 0 or min(fractions.values()) < 0:
-        raise ValueError(f"bad split fractions: {dict(fractions)!r}")
-    digest = hashlib.sha256(key.encode("utf-8")).digest()
-    u = int.from_bytes(digest[:8], "big") / 2**64 * total
-    acc = 0.0
-    last = ""
-    for name, frac in fractions.items():
-        acc += frac
-        last = name
-        if u < acc and frac > 0:
-            return name
-    return last
+    return SplitChooser(fractions)(key)
+
+
+class SplitChooser:
+    """:func:`assign_split` with ``fractions`` checked and accumulated once.
+
+    A corpus build assigns a split per declaration; validating the fractions and
+    summing them each time was a third of that.
+    """
+
+    __slots__ = ("_bounds", "_last", "_scale")
+
+    def __init__(self, fractions: Mapping[str, float] = DEFAULT_FRACTIONS) -> None:
+        total = sum(fractions.values())
+        if not fractions or total <= 0 or min(fractions.values()) < 0:
+            raise ValueError(f"bad split fractions: {dict(fractions)!r}")
+        self._scale = total / 2**64
+        acc = 0.0
+        bounds: list[tuple[float, str]] = []
+        for name, frac in fractions.items():
+            acc += frac
+            if frac > 0:
+                bounds.append((acc, name))
+            self._last = name
+        self._bounds = tuple(bounds)
+
+    def __call__(self, key: str) -> str:
+        digest = hashlib.sha256(key.encode("utf-8")).digest()
+        u = int.from_bytes(digest[:8], "big") * self._scale
+        for bound, name in self._bounds:
+            if u < bound:
+                return name
+        return self._last
 
 
 class _Hashed(Protocol):

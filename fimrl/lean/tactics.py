@@ -110,13 +110,15 @@ class CalcStep:
     block: TacticBlock | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class TacticNode:
     """One tactic: ``head`` is its first token; children are in ``blocks``/``parts``/``steps``.
 
     ``parts`` holds the operands of ``t₁ <;> t₂ <;> ...``.  ``blocks`` holds every
     nested sequence (bullet body, case body, alternatives, nested ``by`` blocks, the
-    body of a combinator), in source order.
+    body of a combinator), in source order.  (A hand-written ``__init__``: a scan
+    makes tens of thousands of nodes per megabyte, and the generated one calls a
+    default factory per list.)
     """
 
     head: str
@@ -124,9 +126,19 @@ class TacticNode:
     end: int
     i0: int
     i1: int
-    blocks: list[TacticBlock] = field(default_factory=list)
-    parts: list[TacticNode] = field(default_factory=list)
-    steps: list[CalcStep] = field(default_factory=list)
+    blocks: list[TacticBlock]
+    parts: list[TacticNode]
+    steps: list[CalcStep]
+
+    def __init__(self, head: str, start: int, end: int, i0: int, i1: int) -> None:
+        self.head = head
+        self.start = start
+        self.end = end
+        self.i0 = i0
+        self.i1 = i1
+        self.blocks = []
+        self.parts = []
+        self.steps = []
 
 
 class TacticParser:
