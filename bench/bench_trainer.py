@@ -112,7 +112,7 @@ def corpus_tasks(n: int) -> list[dict[str, Any]]:
     for path in sorted((REPO / "lean_workspace" / "FimCorpus").glob("*.lean")):
         for task in build_file(path, source=path.name).tasks:
             if task.split == "train" and task.span_kind in ("tactic", "tactic_run"):
-                tasks.append(dataclasses.asdict(task))
+                tasks.append(task.to_dict())
             if len(tasks) == n:
                 return tasks
     raise RuntimeError(f"the bundled corpus gave fewer than {n} train tasks")

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, count
 from operator import add, sub
-from typing import Final
+from typing import Final, NamedTuple
 
 from fimrl.lean.headers import SEPARATOR, ScopeTree
 from fimrl.lean.lexer import SigTokens, lex_significant, scan, token_code, token_kind
@@ -133,8 +133,7 @@ def _levels(st: SigTokens) -> list[int]:
     return list(map(sub, steps, map(add, count(1), codes.translate(_OPENER_OF_CODE))))
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     """One top-level command: ``kind`` is its keyword (``theorem``, ``open``, ...).
 
     ``start``/``end`` are character offsets (doc comment, attributes and modifiers
@@ -150,8 +149,7 @@ class Command:
     keyword_index: int
 
 
-@dataclass(frozen=True, slots=True)
-class Declaration:
+class Declaration(NamedTuple):
     """A theorem-like declaration with the spans FIM needs (offsets into the file text).
 
     * ``name`` is fully qualified by the enclosing namespaces (``_root_`` honoured);
@@ -164,6 +162,10 @@ class Declaration:
       ``deriving`` clauses, which are listed in ``clauses``.
     * ``body_style``: ``tactic`` (body is ``by ...``), ``term``, ``equations``,
       ``structure`` (``where`` fields) or ``none``.
+
+    Commands and declarations are named tuples, not frozen dataclasses: as immutable,
+    and a scan builds thousands per megabyte (a frozen dataclass sets each field
+    through ``object.__setattr__``).
     """
 
     kind: str
