@@ -20,14 +20,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from fimrl.lean.declarations import DECL_KINDS, ParsedFile, parse_file
+from fimrl.lean.declarations import DECL_KINDS, Declaration, ParsedFile, parse_file
 from fimrl.lean.lexer import LeanSyntaxError
 from fimrl.lean.source import DEFAULT_MAX_BYTES, SkipFile, check_text, load_source
 from fimrl.lean.spans import DEFAULT_MIX, SPAN_KINDS, candidate_pools, draw
 from fimrl.lean.splits import DEFAULT_FRACTIONS, SplitChooser, split_key
 from fimrl.lean.tactics import TacticParser
 
-__all__ = ["BuildResult", "FimTask", "build_file", "build_tasks", "content_hash"]
+__all__ = [
+    "BuildResult",
+    "FimTask",
+    "Selection",
+    "assemble_tasks",
+    "build_file",
+    "build_tasks",
+    "content_hash",
+    "select_file",
+]
 
 
 def content_hash(header: str, prefix: str, middle: str, suffix: str, span_kind: str) -> str:
@@ -43,7 +52,7 @@ def _header_hash(header: str) -> hashlib._Hash:
     """The hash state after the header field, shared by every task of a declaration.
 
     Headers are the longest field and repeat for each hole of a declaration, so
-    :func:`_build` hashes each once and continues from a copy.
+    :func:`assemble_tasks` hashes each once and continues from a copy.
     """
     h = hashlib.sha256(header.encode("utf-8"))
     h.update(b"\x00")
@@ -134,7 +143,8 @@ def build_tasks(
     except LeanSyntaxError as exc:
         line = text.count("\n", 0, exc.offset) + 1
         raise SkipFile(f"{exc.message} at line {line}") from exc
-    return _build(pf, source, seed, mix or DEFAULT_MIX, max_per_decl, fractions)
+    sel = select_file(pf, seed=seed, mix=mix, max_per_decl=max_per_decl)
+    return assemble_tasks(sel, source, fractions)
 
 
 def build_file(
@@ -163,25 +173,39 @@ def build_file(
     )
 
 
-def _build(
+@dataclass(slots=True)
+class Selection:
+    """Scanning and span selection for one file: the holes, before any task is made.
+
+    ``picks`` pairs each declaration that yields tasks with its sorted
+    ``(start, end, kind)`` spans; ``declarations`` and ``skipped`` are as in
+    :class:`BuildResult`.  This is the part the scan benchmark's target is about;
+    :func:`build_tasks` adds headers, splits and hashes (:func:`assemble_tasks`).
+    """
+
+    pf: ParsedFile
+    picks: list[tuple[Declaration, list[tuple[int, int, str]]]] = field(default_factory=list)
+    declarations: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def select_file(
     pf: ParsedFile,
-    source: str,
-    seed: int,
-    mix: Mapping[str, float],
-    max_per_decl: int | None,
-    fractions: Mapping[str, float] | None,
-) -> BuildResult:
-    text = pf.text
+    *,
+    seed: int = 0,
+    mix: Mapping[str, float] | None = None,
+    max_per_decl: int | None = 4,
+) -> Selection:
+    """Choose the holes of every declaration of a parsed file (see :func:`build_tasks`)."""
+    mix = mix or DEFAULT_MIX
     parser = TacticParser(pf.toks, pf.levels)
     rng = random.Random(0)  # re-seeded per declaration (see spans.draw)
-    result = BuildResult(counts={k: 0 for k in SPAN_KINDS})
-    skipped = result.skipped
-    append = result.tasks.append
-    choose_split = SplitChooser(fractions or DEFAULT_FRACTIONS)
+    sel = Selection(pf)
+    skipped = sel.skipped
     for decl in pf.declarations:
         if decl.kind not in DECL_KINDS:
             continue
-        result.declarations += 1
+        sel.declarations += 1
         if decl.has_sorry:
             skipped["sorry"] = skipped.get("sorry", 0) + 1
             continue
@@ -199,6 +223,25 @@ def _build(
         if pf.dependencies_have_sorry(decl):
             skipped["depends on sorry"] = skipped.get("depends on sorry", 0) + 1
             continue
+        sel.picks.append((decl, spans))
+    return sel
+
+
+def assemble_tasks(
+    sel: Selection, source: str, fractions: Mapping[str, float] | None = None
+) -> BuildResult:
+    """Turn a :class:`Selection` into tasks: header, split and content hash per hole."""
+    pf = sel.pf
+    text = pf.text
+    result = BuildResult(
+        counts={k: 0 for k in SPAN_KINDS},
+        declarations=sel.declarations,
+        skipped=sel.skipped,
+    )
+    append = result.tasks.append
+    counts = result.counts
+    choose_split = SplitChooser(fractions or DEFAULT_FRACTIONS)
+    for decl, spans in sel.picks:
         header = pf.header_for(decl)
         header_state = _header_hash(header)
         split = choose_split(
@@ -217,5 +260,5 @@ def _build(
             digest = _finish_hash(header_state, prefix, middle, suffix, kind)
             task = (source, name, decl_kind, header, prefix, middle, suffix, kind, split)
             append(FimTask(*task, digest, line, col))
-            result.counts[kind] += 1
+            counts[kind] += 1
     return result

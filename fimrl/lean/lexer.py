@@ -196,6 +196,9 @@ _MULTI_SYMBOLS = sorted(
         "∘'",
         "×'",
         "?_",
+        # Mathlib's set-image notation ``f '' s``: Lean opens a character literal only
+        # at a ``'`` not followed by another, so ``''`` is a token of its own.
+        "''",
         "$(",
         "⦃",
         "⦄",

@@ -103,3 +103,17 @@ def test_build_tasks_rejects_bad_text() -> None:
 
 def test_fixture_dir_exists() -> None:
     assert (FIXTURES / "tactics.lean").is_file()
+
+
+def test_set_image_notation_builds() -> None:
+    """Library notation such as ``f '' s`` (set image) scans and yields whole-tactic holes."""
+    text = (
+        "theorem image_mono (f : α → β) {s t : Set α} (h : s ⊆ t) : f '' s ⊆ f '' t := by\n"
+        "  intro y hy\n"
+        "  obtain ⟨x, hx, rfl⟩ := hy\n"
+        "  exact ⟨x, h hx, rfl⟩\n"
+    )
+    result = build_tasks(text, "img.lean", mix=ALL, max_per_decl=None)
+    assert result.tasks and not result.skipped
+    check_tasks(text, result.tasks)
+    assert {t.middle for t in result.tasks} >= {"intro y hy", "exact ⟨x, h hx, rfl⟩"}

@@ -73,6 +73,16 @@ def test_prime_is_not_char() -> None:
     assert all(k != "char" for k, _ in got)
 
 
+def test_double_quote_mark_is_a_symbol_not_a_char() -> None:
+    """``f '' s`` (set image) is valid Lean: ``''`` never opens a character literal."""
+    src = "theorem img (f : α → β) (s : Set α) : f '' s = f '' s := by\n  rfl\n"
+    got = kinds(src)
+    assert got.count(("symbol", "''")) == 2
+    assert all(k != "char" for k, _ in got)
+    assert lex_significant(src).toks == [t for _, t in got]
+    assert kinds("'a' '' 'b'") == [("char", "'a'"), ("symbol", "''"), ("char", "'b'")]
+
+
 def test_comment_hides_string_and_string_hides_comment() -> None:
     assert kinds('/- " -/ x') == [("block_comment", '/- " -/'), ("ident", "x")]
     assert kinds('"/-" x') == [("string", '"/-"'), ("ident", "x")]
