@@ -202,6 +202,8 @@ def select_file(
     rng = random.Random(0)  # re-seeded per declaration (see spans.draw)
     sel = Selection(pf)
     skipped = sel.skipped
+    # Dependencies only matter for ``sorry``; a file without one needs no dependency walk.
+    any_sorry = any(d.has_sorry for d in pf.declarations)
     for decl in pf.declarations:
         if decl.kind not in DECL_KINDS:
             continue
@@ -220,7 +222,7 @@ def select_file(
         if not spans:
             skipped["no valid span"] = skipped.get("no valid span", 0) + 1
             continue
-        if pf.dependencies_have_sorry(decl):
+        if any_sorry and pf.dependencies_have_sorry(decl):
             skipped["depends on sorry"] = skipped.get("depends on sorry", 0) + 1
             continue
         sel.picks.append((decl, spans))

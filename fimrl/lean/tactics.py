@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import pairwise, repeat
+from operator import sub
 from typing import Final
 
 from fimrl.lean.lexer import SigTokens, token_code
@@ -167,7 +168,13 @@ class TacticParser:
         self.levels = levels
         self.text = st.text
         self._find = st.codes.find
-        self._lines = st.line_starts()
+        lines = self._lines = st.line_starts()
+        # Column and bracket level of every line's first token, computed once with
+        # C-level maps: cutting blocks into tactics reads them line by line.
+        line_at = list(map(st.starts.__getitem__, lines))
+        newline_before = map(st.text.rfind, repeat("\n"), repeat(0), line_at)
+        self._line_col = list(map(sub, map(sub, line_at, newline_before), repeat(1)))
+        self._line_level = list(map(levels.__getitem__, lines))
 
     def col(self, i: int) -> int:
         start = self.starts[i]
@@ -252,7 +259,7 @@ class TacticParser:
             i1 = levels.index(base - 1, i0, i1)
         except ValueError:
             pass
-        lines = self._lines
+        lines, line_col, line_level = self._lines, self._line_col, self._line_level
         n_lines = len(lines)
         n = bisect_right(lines, i0)  # cursor: no line before it ends a tactic after i
         tactics: list[TacticNode] = []
@@ -263,12 +270,10 @@ class TacticParser:
                 n += 1
             j, jc = i1, -1
             while n < n_lines and lines[n] < i1:
-                k = lines[n]
-                if levels[k] == base:
-                    s = starts[k]
-                    c = s - rfind("\n", 0, s) - 1
-                    if c < col or (c == col and toks[k] not in _CONTINUATION_AT_COL):
-                        j, jc = k, c
+                if line_level[n] == base:
+                    c = line_col[n]
+                    if c < col or (c == col and toks[lines[n]] not in _CONTINUATION_AT_COL):
+                        j, jc = lines[n], c
                         break
                 n += 1
             end = j if find(_SEMI, i + 1, j) < 0 else self._semicolon_end(i, j, base)
