@@ -117,3 +117,16 @@ def test_set_image_notation_builds() -> None:
     assert result.tasks and not result.skipped
     check_tasks(text, result.tasks)
     assert {t.middle for t in result.tasks} >= {"intro y hy", "exact ⟨x, h hx, rfl⟩"}
+
+
+def test_selection_is_the_holes_of_the_built_tasks() -> None:
+    """``select_file`` (what the scan benchmark's target times) picks exactly the tasks' holes."""
+    from fimrl.lean.declarations import parse_file
+    from fimrl.lean.fim import select_file
+
+    text = generate_file(11)
+    sel = select_file(parse_file(text), seed=5)
+    built = build_tasks(text, "gen.lean", seed=5)
+    holes = [(d.name, text[a:b], kind) for d, spans in sel.picks for a, b, kind in spans]
+    assert holes == [(t.decl_name, t.middle, t.span_kind) for t in built.tasks]
+    assert (sel.declarations, sel.skipped) == (built.declarations, built.skipped)
