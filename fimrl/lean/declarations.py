@@ -14,8 +14,9 @@ first token sits in column 0 and is a command keyword, an attribute ``@[``, a
 ``#command`` or a declaration modifier starts a command; declaration keywords
 (``theorem``, ``def``, ...) and scope keywords start a command at any indentation
 (they cannot occur inside terms or tactic blocks).  Modifier-only pieces
-(``@[simp]`` on its own line, ``private``) and ``open Foo in`` / ``set_option o v in``
-prefixes are merged into the command they modify.
+(``@[simp]`` on its own line, ``private``) and ``open Foo in`` / ``set_option o v in`` /
+``variable {G} in`` / ``include h in`` / ``omit h in`` / ``attribute [..] f in`` prefixes
+are merged into the command they modify.
 
 Everything here is a single forward pass over significant tokens with explicit stacks:
 no recursion, so pathological nesting cannot exhaust the Python stack.
@@ -64,7 +65,7 @@ _COLUMN0: Final[frozenset[str]] = frozenset(
     {"open", "export", "set_option", "attribute", "include", "omit", "macro", "syntax",
      "macro_rules", "elab", "elab_rules", "notation", "infix", "infixl", "infixr", "prefix",
      "postfix", "deriving", "initialize", "builtin_initialize", "declare_syntax_cat", "run_cmd",
-     "run_elab", "run_meta", "add_decl_doc", "alias", "@["} | _MODIFIERS
+     "run_elab", "run_meta", "add_decl_doc", "alias", "@[", "module"} | _MODIFIERS
 )  # fmt: skip
 _COMMAND_WORDS: Final[frozenset[str]] = _ANYWHERE | _COLUMN0  # ``#`` commands aside
 _CONTEXT: Final[frozenset[str]] = frozenset(
@@ -95,6 +96,12 @@ _STATEMENT_END: Final[re.Pattern[bytes]] = re.compile(
     b"[" + re.escape(bytes(sorted((_ASSIGN, _BAR, _WHERE)))) + b"]"
 )
 _BODY_STYLE: Final[dict[int, str]] = {_ASSIGN: "term", _BAR: "equations", _WHERE: "structure"}
+
+
+#: Commands that can prefix another as ``<command> in`` (Lean's ``in`` combinator).
+_IN_PREFIXES: Final[frozenset[str]] = frozenset(
+    {"open", "set_option", "variable", "include", "omit", "attribute"}
+)
 
 
 def bracket_levels(toks: Sequence[str]) -> list[int]:
@@ -395,7 +402,8 @@ def parse_file(text: str) -> ParsedFile:
     while k < len(raw):
         a = raw[k]
         b = raw[k + 1] if k + 1 < len(raw) else n
-        while b < n and (_skip_attrs(toks, levels, a, b) >= b or toks[b - 1] == "in"):
+        # The piece absorbed last (from ``raw[k]``) decides: modifiers only, or ``... in``.
+        while b < n and (_skip_attrs(toks, levels, raw[k], b) >= b or toks[b - 1] == "in"):
             k += 1
             b = raw[k + 1] if k + 1 < len(raw) else n
         bounds.append((a, b))
@@ -409,11 +417,11 @@ def parse_file(text: str) -> ParsedFile:
         if a >= b:
             continue
         kw = _skip_attrs(toks, levels, a, b)
-        # ``open Foo in`` / ``set_option o v in`` prefixes: the real keyword follows ``in``.
+        # ``open Foo in`` / ``variable {G} in`` ... prefixes: the real keyword follows ``in``.
         j = a
         while True:
             jj = _skip_attrs(toks, levels, j, b)
-            if jj < b and toks[jj] in ("open", "set_option"):
+            if jj < b and toks[jj] in _IN_PREFIXES:
                 m = jj
                 while m < b and toks[m] != "in" and not (st.bol[m] and m > jj):
                     m += 1
@@ -428,7 +436,9 @@ def parse_file(text: str) -> ParsedFile:
             kind = t
         else:
             kind = "other"
-        if in_header and kind in ("import", "prelude"):
+        # The file header: ``module`` (Lean's module system), ``prelude`` and imports
+        # (``public import`` included: ``public`` is a modifier).
+        if in_header and kind in ("import", "prelude", "module"):
             header_end = ends[b - 1]
             prev_end = header_end
             continue

@@ -196,9 +196,14 @@ _MULTI_SYMBOLS = sorted(
         "∘'",
         "×'",
         "?_",
-        # Mathlib's set-image notation ``f '' s``: Lean opens a character literal only
-        # at a ``'`` not followed by another, so ``''`` is a token of its own.
+        # Notations that end in a quote (Mathlib's image ``f '' s``, preimage
+        # ``f ⁻¹' s``, ``∑' i, f i`` and ``∏'``): Lean takes the longest token of its
+        # table before it looks for a character literal, so the quote is no literal's
+        # start.  (``''`` never opens one anyway: Lean needs a non-quote after ``'``.)
         "''",
+        "⁻¹'",
+        "∑'",
+        "∏'",
         "$(",
         "⦃",
         "⦄",

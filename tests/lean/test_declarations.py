@@ -109,3 +109,43 @@ def test_levels_from_codes_match_bracket_levels(text: str) -> None:
     assert pf.levels == bracket_levels(pf.toks.toks)
     # Levels step by at most one: the tactic parser and span checks rely on it.
     assert all(abs(a - b) <= 1 for a, b in zip(pf.levels, pf.levels[1:], strict=False))
+
+
+def test_command_in_prefixes_keep_the_declaration() -> None:
+    """``variable {G} in`` / ``include h in`` / ``omit h in`` prefix a theorem, as in Mathlib."""
+    text = (
+        "variable (G : Type) (h : True)\n\n"
+        "variable {G} in\n"
+        "theorem uses_implicit (x : G) : x = x := rfl\n\n"
+        "include h in\n"
+        "theorem uses_h : True := by\n"
+        "  trivial\n\n"
+        "omit h in\n"
+        "@[simp]\n"
+        "theorem without_h : 1 = 1 := rfl\n"
+    )
+    pf = parse_file(text)
+    by_name = {d.name: d for d in pf.declarations}
+    assert set(by_name) == {"uses_implicit", "uses_h", "without_h"}
+    assert text[by_name["uses_implicit"].start :].startswith("variable {G} in\ntheorem")
+    assert text[by_name["uses_h"].start :].startswith("include h in\ntheorem")
+    assert by_name["without_h"].attributes == ("@[simp]",)
+    assert by_name["uses_h"].body_style == "tactic"
+
+
+def test_module_system_header() -> None:
+    """``module`` and ``public import`` (Lean's module system) form the file header."""
+    text = (
+        "/- Copyright line. -/\n"
+        "module\n\n"
+        "public import Lib.Basic\n"
+        "public import Lib.More\n\n"
+        "@[expose] public section\n\n"
+        "theorem t : True := by\n  trivial\n\nend\n"
+    )
+    pf = parse_file(text)
+    assert pf.imports.endswith("public import Lib.More\n")
+    assert "module" in pf.imports and "section" not in pf.imports
+    header = pf.header_for(pf.declarations[0])
+    assert header.startswith(pf.imports.rstrip())
+    assert "@[expose] public section" in header

@@ -83,6 +83,16 @@ def test_double_quote_mark_is_a_symbol_not_a_char() -> None:
     assert kinds("'a' '' 'b'") == [("char", "'a'"), ("symbol", "''"), ("char", "'b'")]
 
 
+@pytest.mark.parametrize("notation", ["⁻¹'", "∑'", "∏'"])
+def test_notations_ending_in_a_quote(notation: str) -> None:
+    """``f ⁻¹' s`` and ``∑' i, f i`` are library notation, not unterminated characters."""
+    src = f"theorem q (f : α → β) : f {notation} s = f {notation} s := rfl\n"
+    got = kinds(src)
+    assert got.count(("symbol", notation)) == 2
+    assert all(k != "char" for k, _ in got)
+    assert lex_significant(src).toks == [t for _, t in got]
+
+
 def test_comment_hides_string_and_string_hides_comment() -> None:
     assert kinds('/- " -/ x') == [("block_comment", '/- " -/'), ("ident", "x")]
     assert kinds('"/-" x') == [("string", '"/-"'), ("ident", "x")]
