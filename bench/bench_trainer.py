@@ -21,87 +21,23 @@ The model's one-time GGUF conversion is cached in the configured state dir
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import json
 import os
 import statistics
-import tempfile
+import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+if __package__ in (None, ""):  # `python bench/bench_trainer.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psutil
 from rich.console import Console
 from rich.table import Table
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
-
-
-@contextlib.contextmanager
-def servers() -> Iterator[tuple[str, str, str]]:
-    """(database URL, broker URL, origin): configured servers or embedded ones in a temp dir."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from fimrl.db import migrate
-    from fimrl.db.session import engine_for, normalise_url
-
-    tmp = Path(tempfile.mkdtemp(prefix="fimrl-bench-trainer-"))
-    started: list[Any] = []
-    drop: str | None = None
-    db_url = os.environ.get("FIMRL_DATABASE_URL")
-    broker = os.environ.get("FIMRL_BROKER_URL")
-    origin = []
-    admin = None
-    try:
-        if db_url:
-            db_url = normalise_url(db_url)
-            admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
-            name = f"fimrl_bench_{uuid.uuid4().hex[:10]}"
-            try:
-                with admin.connect() as conn:
-                    conn.execute(text(f'CREATE DATABASE "{name}"'))
-                db_url, drop = make_url(db_url).set(database=name).render_as_string(False), name
-                origin.append("configured PostgreSQL (scratch database)")
-            except Exception:
-                origin.append("configured PostgreSQL")
-        else:
-            from fimrl.services.postgres import EmbeddedPostgres
-
-            pg = EmbeddedPostgres(tmp / "postgres")
-            started.append(pg)
-            db_url = pg.start()
-            origin.append("embedded PostgreSQL")
-        if broker:
-            origin.append("configured Redis")
-        else:
-            from fimrl.services.redis import EmbeddedRedis
-
-            rd = EmbeddedRedis(tmp / "redis")
-            started.append(rd)
-            broker = rd.start()
-            origin.append("embedded Redis")
-        migrate.upgrade(engine_for(db_url))
-        yield db_url, broker, ", ".join(origin)
-    finally:
-        if db_url:
-            with contextlib.suppress(Exception):
-                engine_for(db_url).dispose()
-        if drop and admin is not None:
-            with contextlib.suppress(Exception), admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
-        if admin is not None:
-            admin.dispose()
-        for service in reversed(started):
-            with contextlib.suppress(Exception):
-                service.destroy()
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
+from bench.common import REPO, bench_services, write_results
 
 
 def corpus_tasks(n: int) -> list[dict[str, Any]]:
@@ -128,22 +64,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     console = Console()
 
-    from pydantic import SecretStr
-
     from fimrl.config import Settings
-    from fimrl.db.session import engine_for
     from fimrl.db.task_store import insert_tasks
     from fimrl.rollout.backends.transformers_backend import TransformersBackend
     from fimrl.rollout.trainer import Trainer, TrainerOptions
 
     model_cache = Settings().state_dir / "models"
-    with servers() as (db_url, broker, origin), tempfile.TemporaryDirectory() as state:
-        engine = engine_for(db_url)
+    with bench_services() as services:
+        origin = services.origin
+        engine = services.engine
         insert_tasks(engine, corpus_tasks(args.tasks))
-        settings = Settings(
-            state_dir=Path(state),
-            database_url=SecretStr(db_url),
-            broker_url=SecretStr(broker),
+        settings = services.settings(
             queue_name=f"verify-bench-{uuid.uuid4().hex[:8]}",
             model=args.model,
             group_size=args.group_size,
@@ -197,15 +128,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "max_new_tokens": args.max_new_tokens,
         "model_load_s": round(load_s, 2),
         "servers": origin,
+        "server_notes": services.notes,
         "torch_threads": __import__("torch").get_num_threads(),
         "cpus": psutil.cpu_count(),
         "loadavg_1m": [load_before, load_after],
         "batches": [dataclasses.asdict(r) | {"overhead_s": r.overhead_s} for r in reports],
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    out = RESULTS / f"trainer-{stamp}.json"
-    out.write_text(json.dumps(payload, indent=2, default=str))
+    out = write_results("trainer", payload)
     console.print(
         f"transformers/{args.model}: {summary['tokens_per_s']} completion tokens/s; trainer "
         f"overhead {summary['overhead_pct']} % of batch wall time (max "
