@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from fimrl.errors import FimrlError
+from fimrl.resources import lean_workspace_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE_ENV = "FIMRL_CONFIG"
@@ -75,8 +76,9 @@ class Settings(BaseSettings):
 
     # --- Lean ---------------------------------------------------------------------------
     lean_workspace: Path = Field(
-        default=REPO_ROOT / "lean_workspace",
-        description="The pinned Lean project (lean-toolchain, lakefile.toml, corpus).",
+        default_factory=lean_workspace_dir,
+        description="The pinned Lean project (lean-toolchain, lakefile.toml, corpus); unset: "
+        "the one shipped with fimrl (fimrl.resources.lean_workspace_dir).",
     )
     lean_bin: str | None = Field(
         default=None, description="Path to a `lean` executable; unset: found through elan/PATH."

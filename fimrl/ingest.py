@@ -14,13 +14,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from fimrl.config import REPO_ROOT, Settings
+from fimrl.config import Settings
 from fimrl.db.task_store import insert_tasks
 from fimrl.lean.fim import build_file
 from fimrl.lean.source import SkipFile
+from fimrl.resources import bundled_corpus_dir
 
 #: The bundled corpus, the default source of `fimrl tasks build` and of the demo.
-BUNDLED_CORPUS = REPO_ROOT / "lean_workspace" / "FimCorpus"
+BUNDLED_CORPUS = bundled_corpus_dir()
 SKIP_DIRS = {".lake", ".git", "build", "lake-packages"}
 
 

@@ -9,10 +9,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from fimrl.config import REPO_ROOT, mask_url
+from fimrl.config import mask_url
 from fimrl.errors import FimrlError
+from fimrl.resources import migrations_dir
 
-MIGRATIONS_DIR = REPO_ROOT / "migrations"
+#: The Alembic script directory this fimrl runs (see :func:`fimrl.resources.migrations_dir`).
+MIGRATIONS_DIR = migrations_dir()
 
 
 class MigrationError(FimrlError):
@@ -24,6 +26,12 @@ class DatabaseUnavailable(FimrlError):
 
 
 def alembic_config(url: str) -> Config:
+    if not (MIGRATIONS_DIR / "env.py").is_file():
+        raise MigrationError(
+            f"fimrl's migrations are missing: {MIGRATIONS_DIR} has no env.py. In a checkout, "
+            "restore migrations/ from git; an installed fimrl must come from its own build "
+            "(its wheel ships them in fimrl/_data/migrations): reinstall it."
+        )
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["database_url"] = url

@@ -197,9 +197,9 @@ def discover(
     if workspace is None:
         ws_setting = _settings_value(settings, "lean_workspace")
         if ws_setting is None:
-            from fimrl.config import REPO_ROOT
+            from fimrl.resources import lean_workspace_dir
 
-            ws_setting = REPO_ROOT / "lean_workspace"
+            ws_setting = lean_workspace_dir()
         workspace = ws_setting
     ws = Path(workspace).expanduser().absolute()
     pin_file = ws / "lean-toolchain"
