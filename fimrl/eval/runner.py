@@ -45,7 +45,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from fimrl.config import Settings
-from fimrl.db.rollout_store import CandidateRow, mark_enqueued, verify_messages, write_group
+from fimrl.db.rollout_store import mark_enqueued, verify_messages, write_group
 from fimrl.db.run_store import ensure_run, finish_run
 from fimrl.errors import FimrlError
 from fimrl.eval.passk import DEFAULT_KS, PassAtK, summarize, summary_to_json
@@ -61,6 +61,7 @@ from fimrl.eval.results import (
     outcomes_by_version,
     policy_versions,
 )
+from fimrl.rollout.candidates import candidate_rows
 from fimrl.rollout.enqueue import VerifyQueue
 from fimrl.rollout.generation import GenerationBackend, Sampling, make_backend, sampling_for
 from fimrl.rollout.prompts import encode_prompt, get_prompt_format
@@ -272,12 +273,6 @@ def summarize_eval(
         version: summarize(rows, ks, n_resamples=n_resamples, confidence=confidence, seed=seed)
         for version, rows in sorted(outcomes_by_version(engine, run_id).items())
     }
-
-
-def _clean_text(value: str) -> str:
-    # PostgreSQL text cannot hold NUL (the trainer does the same): the candidate is kept and
-    # the verifier rejects it, instead of the write failing.
-    return value.replace("\x00", "\ufffd")
 
 
 def _seed(*parts: Any) -> int:
@@ -605,20 +600,7 @@ class EvalRunner:
         record: dict[str, Any],
         sampling: Sampling,
     ) -> None:
-        rows = []
-        for sample in samples:
-            completion = _clean_text(sample.text)
-            rows.append(
-                CandidateRow(
-                    completion=completion,
-                    middle=_clean_text(self.fmt.extract(completion, task)),
-                    token_ids=list(sample.token_ids),
-                    behaviour_logprobs=list(sample.logprobs),
-                    prompt_tokens=len(prompt_ids),
-                    sampling=record
-                    | {"finish_reason": sample.finish_reason, "seed": sampling.seed},
-                )
-            )
+        rows = candidate_rows(self.fmt, task, prompt_ids, samples, record, seed=sampling.seed)
         _group_id, candidate_ids = write_group(
             self.engine,
             run_id=run_id,

@@ -46,6 +46,7 @@ from fimrl.config import Settings
 from fimrl.db.claim_store import latest_policy_version
 from fimrl.db.rollout_store import CandidateRow, mark_enqueued, verify_messages, write_group
 from fimrl.db.run_store import ensure_base_version, ensure_run
+from fimrl.rollout.candidates import candidate_rows
 from fimrl.rollout.enqueue import VerifyQueue
 from fimrl.rollout.generation import (
     GenerationBackend,
@@ -155,12 +156,6 @@ class BatchReport:
     @property
     def overhead_fraction(self) -> float:
         return self.overhead_s / self.wall_s if self.wall_s > 0 else 0.0
-
-
-def _clean_text(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; a garbage completion may decode to one. Replacing it
-    # keeps the candidate (it is still recorded and rejected) instead of failing the write.
-    return value.replace("\x00", "\ufffd")
 
 
 class Trainer:
@@ -450,19 +445,7 @@ class Trainer:
         samples: list[Sample],
         record: dict[str, Any],
     ) -> PendingGroup:
-        rows = []
-        for sample in samples:
-            completion = _clean_text(sample.text)
-            rows.append(
-                CandidateRow(
-                    completion=completion,
-                    middle=_clean_text(self.fmt.extract(completion, task)),
-                    token_ids=list(sample.token_ids),
-                    behaviour_logprobs=list(sample.logprobs),
-                    prompt_tokens=len(prompt_ids),
-                    sampling=record | {"finish_reason": sample.finish_reason},
-                )
-            )
+        rows = candidate_rows(self.fmt, task, prompt_ids, samples, record)
         return PendingGroup(task, prompt_ids, rows, self.version)
 
     def _flush(self, report: BatchReport | None = None) -> None:
