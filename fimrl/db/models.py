@@ -7,6 +7,7 @@ in memory, so any process can die and be restarted without losing work.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
     func,
     text,
 )
@@ -138,6 +140,9 @@ class Group(Base):
         ARRAY(Integer), server_default=text("'{}'::integer[]")
     )
     prompt_format: Mapped[str | None] = mapped_column(String(32))
+    #: Chosen by the writer before its first attempt: a retry after a commit whose reply was
+    #: lost finds the group instead of writing it twice (see ``write_group``).
+    write_key: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     purpose: Mapped[str] = mapped_column(String(8), server_default="train")
     status: Mapped[str] = mapped_column(String(16), server_default="pending")
     lease_owner: Mapped[str | None] = mapped_column(String(200))

@@ -7,11 +7,13 @@ crash before commit leaves nothing, a crash after it leaves candidates with no
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import IntegrityError
 
 from fimrl.db.models import Candidate, Group
 
@@ -38,39 +40,70 @@ def write_group(
     prompt_token_ids: Sequence[int] = (),
     prompt_format: str | None = None,
     purpose: str = "train",
+    write_key: uuid.UUID | None = None,
 ) -> tuple[int, list[int]]:
-    """Insert one group with its candidates atomically; returns (group id, candidate ids)."""
+    """Insert one group with its candidates atomically; returns (group id, candidate ids).
+
+    ``write_key`` makes the write idempotent: the caller picks it before the first attempt
+    and passes the same key on every retry. When a commit reached the server but its reply
+    was lost, the retry finds the stored group (unique ``groups.write_key``) and returns its
+    ids instead of writing the group a second time.
+    """
     from sqlalchemy.orm import Session
 
-    with Session(engine) as session, session.begin():
-        group = Group(
-            run_id=run_id,
-            task_id=task_id,
-            policy_version=policy_version,
-            size=len(candidates),
-            purpose=purpose,
-            prompt_token_ids=list(prompt_token_ids),
-            prompt_format=prompt_format,
-        )
-        session.add(group)
-        session.flush()
-        rows = [
-            Candidate(
-                group_id=group.id,
-                index=i,
-                completion=c.completion,
-                middle=c.middle,
-                token_ids=list(c.token_ids),
-                behaviour_logprobs=list(c.behaviour_logprobs),
-                sampling=c.sampling,
+    if write_key is not None:
+        found = _group_by_key(engine, write_key)
+        if found is not None:
+            return found
+    try:
+        with Session(engine) as session, session.begin():
+            group = Group(
+                run_id=run_id,
+                task_id=task_id,
                 policy_version=policy_version,
-                prompt_tokens=c.prompt_tokens,
+                size=len(candidates),
+                purpose=purpose,
+                prompt_token_ids=list(prompt_token_ids),
+                prompt_format=prompt_format,
+                write_key=write_key,
             )
-            for i, c in enumerate(candidates)
-        ]
-        session.add_all(rows)
-        session.flush()
-        return group.id, [r.id for r in rows]
+            session.add(group)
+            session.flush()
+            rows = [
+                Candidate(
+                    group_id=group.id,
+                    index=i,
+                    completion=c.completion,
+                    middle=c.middle,
+                    token_ids=list(c.token_ids),
+                    behaviour_logprobs=list(c.behaviour_logprobs),
+                    sampling=c.sampling,
+                    policy_version=policy_version,
+                    prompt_tokens=c.prompt_tokens,
+                )
+                for i, c in enumerate(candidates)
+            ]
+            session.add_all(rows)
+            session.flush()
+            return group.id, [r.id for r in rows]
+    except IntegrityError:
+        # Another attempt with this key committed between the lookup and the insert.
+        found = _group_by_key(engine, write_key) if write_key is not None else None
+        if found is None:
+            raise
+        return found
+
+
+def _group_by_key(engine: Engine, write_key: uuid.UUID) -> tuple[int, list[int]] | None:
+    """The (group id, candidate ids in index order) written under ``write_key``, if any."""
+    with engine.connect() as conn:
+        group_id = conn.execute(select(Group.id).where(Group.write_key == write_key)).scalar()
+        if group_id is None:
+            return None
+        ids = conn.execute(
+            select(Candidate.id).where(Candidate.group_id == group_id).order_by(Candidate.index)
+        ).scalars()
+        return group_id, list(ids)
 
 
 _MESSAGE_SQL = """

@@ -34,6 +34,7 @@ import collections
 import logging
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +125,8 @@ class PendingGroup:
     group_id: int | None = None
     candidate_ids: list[int] = field(default_factory=list)
     sent: bool = False
+    #: Idempotency key of the database write, fixed before the first attempt.
+    write_key: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
 @dataclass
@@ -470,6 +473,7 @@ class Trainer:
                         candidates=group.rows,
                         prompt_token_ids=group.prompt_ids,
                         prompt_format=self.fmt.name,
+                        write_key=group.write_key,
                     )
                 except sqlalchemy.exc.DataError as exc:
                     # Retrying cannot make PostgreSQL accept this value; keep the loop alive.

@@ -404,8 +404,12 @@ class TcpProxy:
                 continue
             with self._lock:
                 self._conns += [client, upstream]
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+            self._bridge(client, upstream)
+
+    def _bridge(self, client: socket.socket, upstream: socket.socket) -> None:
+        """Start moving bytes both ways between a client and its upstream connection."""
+        for src, dst in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
 
     @staticmethod
     def _pump(src: socket.socket, dst: socket.socket) -> None:
@@ -527,3 +531,104 @@ def trainer_transient() -> tuple[type[BaseException], ...]:
     from fimrl.rollout.trainer import TRANSIENT_ERRORS
 
     return TRANSIENT_ERRORS
+
+
+class ReplyCuttingProxy(TcpProxy):
+    """A proxy that, once armed, lets the next ``COMMIT`` through, waits for the server's
+    reply (so the transaction is known to be committed) and drops the connection instead of
+    delivering it: the client only sees a lost connection."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(host, port)
+        self.armed = threading.Event()
+        self.cut = threading.Event()
+        self._swallow = threading.Event()
+
+    def _bridge(self, client: socket.socket, upstream: socket.socket) -> None:
+        threading.Thread(target=self._requests, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=self._replies, args=(upstream, client), daemon=True).start()
+
+    def _requests(self, client: socket.socket, upstream: socket.socket) -> None:
+        try:
+            while data := client.recv(65536):
+                # The client waits for each reply before it sends again, so the next reply
+                # to arrive after a forwarded COMMIT is the COMMIT's.
+                if self.armed.is_set() and b"COMMIT" in data:
+                    self.armed.clear()
+                    self._swallow.set()
+                upstream.sendall(data)
+        except OSError:
+            pass
+
+    def _replies(self, upstream: socket.socket, client: socket.socket) -> None:
+        try:
+            while data := upstream.recv(65536):
+                if self._swallow.is_set():
+                    self._swallow.clear()
+                    self.cut.set()
+                    for sock in (upstream, client):
+                        self._close(sock)
+                    return
+                client.sendall(data)
+        except OSError:
+            pass
+
+
+def test_a_commit_whose_reply_is_lost_is_not_written_twice(
+    clean_db: Engine, settings: Settings, tiny_dir: Path, database_url: str
+) -> None:
+    from fimrl.db.session import engine_for
+
+    url = make_url(database_url)
+    proxy = ReplyCuttingProxy(url.host or "127.0.0.1", url.port or 5432)
+    proxy.start()
+    for i in range(2):
+        make_task(clean_db, i)
+    s = trainer_settings(settings, tiny_dir)
+    engine = engine_for(url.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+    own = OutageAfterGenerate(str(tiny_dir))
+    trainer = Trainer(s, engine, own, options=FAST)
+    try:
+        own.hook = proxy.armed.set  # the first group's COMMIT loses its reply
+        with pytest.raises(trainer_transient()) as lost:
+            trainer.step()
+        assert proxy.cut.is_set(), lost.value
+        first = trainer.pending[0]
+        assert first.group_id is None  # the trainer cannot know the group was stored
+        stored = rows(clean_db, "SELECT id, write_key FROM groups")
+        assert [g.write_key for g in stored] == [first.write_key]  # ... but it was
+
+        report = trainer.step()  # retries the kept batch with the same keys
+        assert report is not None and not trainer.pending
+    finally:
+        trainer.stop()
+        engine.dispose()
+        proxy.stop()
+
+    # The kept batch (its first group found again, not rewritten), then a new batch.
+    groups = rows(clean_db, "SELECT id, write_key FROM groups ORDER BY id")
+    assert len(groups) == 4 and len({g.write_key for g in groups}) == 4
+    assert [g.id for g in groups if g.write_key == first.write_key] == [stored[0].id]
+    cands = rows(clean_db, "SELECT id, enqueue_count FROM candidates ORDER BY id")
+    assert len(cands) == 12 and [c.enqueue_count for c in cands] == [1] * 12
+    assert sorted(queued_candidate_ids(s)) == [c.id for c in cands]
+
+
+def test_write_group_with_the_same_key_returns_the_stored_group(clean_db: Engine) -> None:
+    import uuid
+
+    task = make_task(clean_db, 7)
+    run_id = ensure_run(clean_db, "keyed", kind="train")
+    rows_ = [CandidateRow("c", "m", [1, 2], [-0.1, -0.2]) for _ in range(3)]
+    key = uuid.uuid4()
+    first = write_group(
+        clean_db, run_id=run_id, task_id=task, policy_version=0, candidates=rows_, write_key=key
+    )
+    again = write_group(
+        clean_db, run_id=run_id, task_id=task, policy_version=0, candidates=rows_, write_key=key
+    )
+    assert again == first and len(first[1]) == 3
+    other = write_group(clean_db, run_id=run_id, task_id=task, policy_version=0, candidates=rows_)
+    assert other[0] != first[0]
+    assert len(rows(clean_db, "SELECT id FROM groups")) == 2
+    assert len(rows(clean_db, "SELECT id FROM candidates")) == 6
