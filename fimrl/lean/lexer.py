@@ -439,9 +439,21 @@ def _token_alternatives(hard_prefix: str, hard_start: str) -> str:
 # decided by looking at the last item only (no per-token check).  ``\Z`` lets
 # trailing trivia end in an (empty-token) item instead of being re-scanned from
 # inside a trailing comment.
+#
+# The most frequent one-character symbols are tried first: none of them can start any
+# other token (an identifier, literal, comment or longer symbol), so trying them early
+# changes no result, and it spares the regex engine the other alternatives for about a
+# third of all tokens.
+_LONE_SYMBOLS: Final[str] = "".join(
+    c
+    for c in "()[]{},⟨⟩·←→↔∀∃λ⊢≤≥≠∈∉∧∨¬⊆⊂∩∪∣"
+    if not any(m.startswith(c) for m in _MULTI_SYMBOLS) and not re.match(_ID_START, c)
+)
 _FAST = re.compile(
     _TRIVIA
-    + "(?:"
+    + "(?:["
+    + re.escape(_LONE_SYMBOLS)
+    + "]|"
     + _token_alternatives(rf"(?:{_HARD_PREFIX})[\s\S]*+", rf"(?:{_HARD_START})[\s\S]*+")
     + r"|\Z)",
     re.DOTALL,

@@ -77,6 +77,7 @@ _HEAD_FORMS: Final[dict[str, str]] = {
 _SEMI, _BY, _ARROW, _WITH, _SEQ, _BAR, _ASSIGN, _COMMA = map(
     token_code, (";", "by", "=>", "with", "<;>", "|", ":=", ",")
 )
+_SHAPING: Final[bytes] = bytes(int(c in (_SEMI, _SEQ, _BY)) for c in range(256))
 
 
 @dataclass(slots=True)
@@ -168,6 +169,8 @@ class TacticParser:
         self.levels = levels
         self.text = st.text
         self._find = st.codes.find
+        # 1 where a token gives a tactic inner structure (``;``, ``<;>``, ``by``), else 0.
+        self._shaping = st.codes.translate(_SHAPING)
         lines = self._lines = st.line_starts()
         # Column and bracket level of every line's first token, computed once with
         # C-level maps: cutting blocks into tactics reads them line by line.
@@ -260,6 +263,7 @@ class TacticParser:
         except ValueError:
             pass
         lines, line_col, line_level = self._lines, self._line_col, self._line_level
+        ends, shaping = self.ends, self._shaping.find
         n_lines = len(lines)
         n = bisect_right(lines, i0)  # cursor: no line before it ends a tactic after i
         tactics: list[TacticNode] = []
@@ -276,8 +280,14 @@ class TacticParser:
                         j, jc = lines[n], c
                         break
                 n += 1
-            end = j if find(_SEMI, i + 1, j) < 0 else self._semicolon_end(i, j, base)
-            tactics.append(self.tactic(i, end, depth))
+            if shaping(1, i + 1, j) < 0 and toks[i] not in _HEAD_FORMS:
+                # A plain tactic with no ``;``, ``<;>`` or ``by`` after its head: a leaf,
+                # exactly what :meth:`tactic` would build, without the call.
+                end = j
+                tactics.append(TacticNode(toks[i], starts[i], ends[j - 1], i, j))
+            else:
+                end = j if find(_SEMI, i + 1, j) < 0 else self._semicolon_end(i, j, base)
+                tactics.append(self.tactic(i, end, depth))
             i = end
             if i >= i1:
                 break
