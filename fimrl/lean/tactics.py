@@ -215,12 +215,15 @@ class TacticParser:
     def _below(self, i: int, j: int, level: int) -> int:
         """First index in ``[i, j)`` whose level is below ``level`` (``j`` if none)."""
         levels = self.levels
-        if i < j and levels[i] < level:
-            return i
-        try:
-            return levels.index(level - 1, i, j)
-        except ValueError:
+        if i >= j:
             return j
+        if levels[i] < level:
+            return i
+        # Levels step by one, so "some level below" is "the minimum is below"; checking
+        # that first avoids raising ``ValueError`` in the common case of no such token.
+        if min(levels[i:j]) >= level:
+            return j
+        return levels.index(level - 1, i, j)
 
     # -- internals -----------------------------------------------------------------
 
@@ -256,12 +259,10 @@ class TacticParser:
         s = starts[i0]
         col = s - rfind("\n", 0, s) - 1
         base = levels[i0]
-        # The bracket closing around the block ends it.  (Inline, not ``_below`` or
-        # ``contextlib.suppress``: this runs once per block.)
-        try:  # noqa: SIM105
+        # The bracket closing around the block ends it.  (Inline, not ``_below``: this
+        # runs once per block, and mostly there is no such bracket before ``i1``.)
+        if min(levels[i0:i1]) < base:
             i1 = levels.index(base - 1, i0, i1)
-        except ValueError:
-            pass
         lines, line_col, line_level = self._lines, self._line_col, self._line_level
         ends, shaping = self.ends, self._shaping.find
         n_lines = len(lines)
