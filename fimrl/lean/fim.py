@@ -243,9 +243,14 @@ def assemble_tasks(
     append = result.tasks.append
     counts = result.counts
     choose_split = SplitChooser(fractions or DEFAULT_FRACTIONS)
+    header, header_state = "", _header_hash("")
     for decl, spans in sel.picks:
+        previous = header
         header = pf.header_for(decl)
-        header_state = _header_hash(header)
+        if header != previous:
+            # Neighbouring declarations often share their header; hashing it is the
+            # costly part (headers add up to several times the file's size).
+            header_state = _header_hash(header)
         split = choose_split(
             split_key(
                 decl.name,
