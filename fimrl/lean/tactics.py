@@ -178,6 +178,20 @@ class TacticParser:
         newline_before = map(st.text.rfind, repeat("\n"), repeat(0), line_at)
         self._line_col = list(map(sub, map(sub, line_at, newline_before), repeat(1)))
         self._line_level = list(map(levels.__getitem__, lines))
+        # Everything :meth:`block` reads, in one attribute (it runs once per block).
+        self._block_context = (
+            self.toks,
+            levels,
+            self.starts,
+            self.ends,
+            self.bol,
+            self.text.rfind,
+            self._find,
+            self._shaping.find,
+            lines,
+            self._line_col,
+            self._line_level,
+        )
 
     def col(self, i: int) -> int:
         start = self.starts[i]
@@ -254,8 +268,9 @@ class TacticParser:
         if i0 >= i1:
             pos = self.ends[i0 - 1] if i0 > 0 else 0
             return TacticBlock(kind, pos, pos, i0, i0)
-        toks, levels, starts, bol = self.toks, self.levels, self.starts, self.bol
-        rfind, find = self.text.rfind, self._find
+        (toks, levels, starts, ends, bol, rfind, find, shaping, lines, line_col, line_level) = (
+            self._block_context
+        )
         s = starts[i0]
         col = s - rfind("\n", 0, s) - 1
         base = levels[i0]
@@ -263,8 +278,6 @@ class TacticParser:
         # runs once per block, and mostly there is no such bracket before ``i1``.)
         if min(levels[i0:i1]) < base:
             i1 = levels.index(base - 1, i0, i1)
-        lines, line_col, line_level = self._lines, self._line_col, self._line_level
-        ends, shaping = self.ends, self._shaping.find
         n_lines = len(lines)
         n = bisect_right(lines, i0)  # cursor: no line before it ends a tactic after i
         tactics: list[TacticNode] = []
