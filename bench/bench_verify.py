@@ -639,6 +639,8 @@ def measure_prelude_cli(k: int, memory_mb: int) -> dict[str, Any]:
     """``cli`` backend on the prelude-only Lean 4.35 binary: checks/s and memory."""
     from fimrl.verify.cli_checker import CliChecker
 
+    if k <= 0:
+        return {"skipped": "--lean-checks 0"}
     lean, why = build_prelude_lean()
     if lean is None:
         return {"skipped": f"cannot build the prelude-only Lean: {why}"}
@@ -682,6 +684,8 @@ def measure_toolchain(k: int, settings: Any) -> dict[str, Any]:
     from fimrl.verify import doctor, make_checker
     from fimrl.verify.types import CheckRequest
 
+    if k <= 0:
+        return {"skipped": "--lean-checks 0"}
     report = doctor(settings)
     if not report.full:
         missing = "; ".join(p.what for p in report.problems if p.required)

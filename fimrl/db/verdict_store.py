@@ -3,6 +3,12 @@
 Both steps run in one transaction that first locks the group row, so two workers finishing
 the last two candidates of a group at the same moment cannot both miss the final count, and a
 redelivered message (``ON CONFLICT DO NOTHING``) changes nothing.
+
+Two statements after ``BEGIN``: the lock (with the candidate's existence), then the insert
+and the count in one statement (data-modifying CTEs). The lock must be its own statement:
+under READ COMMITTED each statement reads a snapshot taken when it starts, and only a
+snapshot taken after the lock is granted sees a verdict another worker committed while
+this one waited.
 """
 
 from __future__ import annotations
@@ -10,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from fimrl.db.models import Verification
+from fimrl.db.models import Group, Verification
 
 VERIFICATION_FIELDS = (
     "verdict",
@@ -40,25 +46,47 @@ def record_verdict(
     """
     values = {k: verdict[k] for k in VERIFICATION_FIELDS if k in verdict}
     with engine.begin() as conn:
-        locked = conn.execute(
-            text("SELECT id FROM groups WHERE id = :g FOR UPDATE"), {"g": group_id}
-        ).first()
-        if locked is None:
+        locked = conn.execute(_LOCK, {"g": group_id, "c": candidate_id}).first()
+        if locked is None or not locked.candidate_exists:
             return False
-        exists = conn.execute(
-            text("SELECT 1 FROM candidates WHERE id = :c AND group_id = :g"),
-            {"c": candidate_id, "g": group_id},
-        ).first()
-        if exists is None:
-            return False
-        stored = conn.execute(
-            insert(Verification)
-            .values(candidate_id=candidate_id, group_id=group_id, **values)
-            .on_conflict_do_nothing(index_elements=["candidate_id"])
-            .returning(Verification.id)
-        ).first()
-        mark_scored_if_complete(conn, group_id)
-        return stored is not None
+        stored, _scored = conn.execute(_store_and_score(candidate_id, group_id, values)).one()
+        return bool(stored)
+
+
+_LOCK = text(
+    "SELECT g.id, EXISTS (SELECT 1 FROM candidates c WHERE c.id = :c AND c.group_id = g.id) "
+    "AS candidate_exists FROM groups g WHERE g.id = :g FOR UPDATE OF g"
+)
+
+
+def _store_and_score(candidate_id: int, group_id: int, values: Mapping[str, Any]) -> Any:
+    """Insert the verdict unless one exists, and mark the group scored if it is now complete.
+
+    The count of verdicts in the group's row does not see the row this statement inserts
+    (one snapshot per statement), so the insert's own count is added.
+    """
+    ins = (
+        insert(Verification)
+        .values(candidate_id=candidate_id, group_id=group_id, **values)
+        .on_conflict_do_nothing(index_elements=["candidate_id"])
+        .returning(Verification.id)
+        .cte("ins")
+    )
+    inserted = select(func.count()).select_from(ins).scalar_subquery()
+    verified = (
+        select(func.count())
+        .select_from(Verification)
+        .where(Verification.group_id == Group.id)
+        .scalar_subquery()
+    )
+    scored = (
+        update(Group)
+        .where(Group.id == group_id, Group.status == "pending", verified + inserted >= Group.size)
+        .values(status="scored", scored_at=func.now())
+        .returning(Group.id)
+        .cte("upd")
+    )
+    return select(inserted, select(func.count()).select_from(scored).scalar_subquery())
 
 
 def mark_scored_if_complete(conn: Any, group_id: int) -> bool:
