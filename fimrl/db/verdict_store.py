@@ -13,13 +13,11 @@ this one waited.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
-
-from fimrl.db.models import Group, Verification
+from sqlalchemy import Engine, text
 
 VERIFICATION_FIELDS = (
     "verdict",
@@ -44,12 +42,12 @@ def record_verdict(
     Returns False for a redelivery (a verdict was already stored) and for a candidate that no
     longer exists (its run was deleted): neither is an error for the worker.
     """
-    values = {k: verdict[k] for k in VERIFICATION_FIELDS if k in verdict}
+    params = _store_params(candidate_id, group_id, verdict)
     with engine.begin() as conn:
-        locked = conn.execute(_LOCK, {"g": group_id, "c": candidate_id}).first()
+        locked = conn.execute(_LOCK, params).first()
         if locked is None or not locked.candidate_exists:
             return False
-        stored, _scored = conn.execute(_store_and_score(candidate_id, group_id, values)).one()
+        stored, _scored = conn.execute(_STORE_AND_SCORE, params).one()
         return bool(stored)
 
 
@@ -59,34 +57,43 @@ _LOCK = text(
 )
 
 
-def _store_and_score(candidate_id: int, group_id: int, values: Mapping[str, Any]) -> Any:
-    """Insert the verdict unless one exists, and mark the group scored if it is now complete.
-
-    The count of verdicts in the group's row does not see the row this statement inserts
-    (one snapshot per statement), so the insert's own count is added.
+_STORE_AND_SCORE = text(
     """
-    ins = (
-        insert(Verification)
-        .values(candidate_id=candidate_id, group_id=group_id, **values)
-        .on_conflict_do_nothing(index_elements=["candidate_id"])
-        .returning(Verification.id)
-        .cte("ins")
+    WITH ins AS (
+        INSERT INTO verifications (candidate_id, group_id, verdict, reward, rule, messages,
+                                   detail, duration_s, backend, lean_version, worker_host,
+                                   attempts, cached)
+        VALUES (:c, :g, :verdict, :reward, :rule,
+                COALESCE(CAST(:messages AS jsonb), '[]'::jsonb), :detail, :duration_s,
+                :backend, :lean_version, :worker_host, COALESCE(:attempts, 1),
+                COALESCE(:cached, false))
+        ON CONFLICT (candidate_id) DO NOTHING
+        RETURNING id
+    ), upd AS (
+        UPDATE groups g SET status = 'scored', scored_at = now()
+        WHERE g.id = :g AND g.status = 'pending'
+          AND (SELECT count(*) FROM verifications v WHERE v.group_id = g.id)
+              + (SELECT count(*) FROM ins) >= g.size
+        RETURNING g.id
     )
-    inserted = select(func.count()).select_from(ins).scalar_subquery()
-    verified = (
-        select(func.count())
-        .select_from(Verification)
-        .where(Verification.group_id == Group.id)
-        .scalar_subquery()
-    )
-    scored = (
-        update(Group)
-        .where(Group.id == group_id, Group.status == "pending", verified + inserted >= Group.size)
-        .values(status="scored", scored_at=func.now())
-        .returning(Group.id)
-        .cte("upd")
-    )
-    return select(inserted, select(func.count()).select_from(scored).scalar_subquery())
+    SELECT (SELECT count(*) FROM ins) AS stored, (SELECT count(*) FROM upd) AS scored
+    """
+)
+"""Insert the verdict unless one exists, and mark the group scored if it is now complete.
+
+The count of the group's verdicts does not see the row this statement inserts (one
+snapshot per statement), so the insert's own count is added. Plain SQL, compiled once:
+building the same statement from SQLAlchemy constructs cost more client CPU per verdict
+than the two round trips it saves."""
+
+
+def _store_params(candidate_id: int, group_id: int, verdict: Mapping[str, Any]) -> dict[str, Any]:
+    """Bind parameters: every verification field (absent ones NULL, then the defaults)."""
+    params = {k: verdict.get(k) for k in VERIFICATION_FIELDS}
+    if params["messages"] is not None:
+        params["messages"] = json.dumps(params["messages"])
+    params["c"], params["g"] = candidate_id, group_id
+    return params
 
 
 def mark_scored_if_complete(conn: Any, group_id: int) -> bool:

@@ -98,3 +98,36 @@ def test_unknown_group_or_candidate_stores_nothing(clean_db: Engine, run_id: int
         assert status.scalar() == "pending"  # one of two verdicts
         assert conn.execute(text("SELECT count(*) FROM verifications")).scalar() == 1
     assert other_group != group_id and c1 != c0
+
+
+def test_every_field_is_stored_as_given_and_defaults_fill_the_rest(
+    clean_db: Engine, run_id: int
+) -> None:
+    group_id, (c0, c1) = make_group(clean_db, run_id, make_task(clean_db), ["a", "b"])
+    full = {
+        **VERDICT,
+        "verdict": "fail",
+        "reward": 0.0,
+        "rule": "axiom",
+        "messages": [{"severity": "error", "data": "unknown 'x' — ∀", "pos": {"line": 3}}],
+        "detail": "uses sorryAx",
+        "lean_version": "4.35.0",
+        "attempts": 2,
+        "cached": True,
+    }
+    assert record_verdict(clean_db, candidate_id=c0, group_id=group_id, verdict=full)
+    assert record_verdict(clean_db, candidate_id=c1, group_id=group_id, verdict=VERDICT)
+    with clean_db.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT candidate_id, verdict, reward, rule, messages, detail, duration_s, "
+                "backend, lean_version, worker_host, attempts, cached FROM verifications "
+                "ORDER BY candidate_id"
+            )
+        ).all()
+        status = conn.execute(text("SELECT status FROM groups WHERE id = :g"), {"g": group_id})
+        assert status.scalar() == "scored"
+    stored = {k: getattr(rows[0], k) for k in full}
+    assert stored == full
+    assert rows[1].messages == [] and rows[1].attempts == 1 and rows[1].cached is False
+    assert rows[1].rule is None and rows[1].lean_version is None
