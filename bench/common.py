@@ -19,7 +19,6 @@ import os
 import platform
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+from workers.command import worker_argv
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "bench" / "results"
@@ -227,26 +228,14 @@ class BenchWorker:
         self.log = log
         self.concurrency = concurrency
         self._handle = log.open("wb")
-        self.argv = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            app,
-            "worker",
-            "-Q",
+        self.argv = worker_argv(
             env["FIMRL_QUEUE_NAME"],
-            "-c",
-            str(concurrency),
-            "-P",
-            "prefork",
-            "-n",
-            f"{name}@%h",
-            "--loglevel",
-            loglevel,
-            "--without-gossip",
-            "--without-mingle",
-        ]
+            concurrency=concurrency,
+            hostname=f"{name}@%h",
+            loglevel=loglevel,
+            app=app,
+            quiet_cluster=True,
+        )
         self.proc = subprocess.Popen(
             self.argv,
             cwd=REPO,

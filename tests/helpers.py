@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import psutil
 
 from fimrl.config import Settings
+from workers.command import worker_argv
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -57,26 +57,12 @@ class WorkerProcess:
         self.log = log
         self.handle = log.open("wb")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workers.app",
-                "worker",
-                "-Q",
+            worker_argv(
                 env["FIMRL_QUEUE_NAME"],
-                "-c",
-                str(concurrency),
-                "-P",
-                "prefork",
-                "-n",
-                f"{name}@%h",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+                concurrency=concurrency,
+                hostname=f"{name}@%h",
+                quiet_cluster=True,
+            ),
             cwd=REPO,
             env=env,
             stdout=self.handle,

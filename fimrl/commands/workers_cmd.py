@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 
 import typer
 from rich.console import Console
@@ -15,32 +14,10 @@ from fimrl.commands.config_cmd import load_settings
 from fimrl.config import REPO_ROOT
 from fimrl.services.process import pid_alive, read_pid_file
 from fimrl.services.registry import broker_url, database_url
+from workers.command import worker_argv
 
 app = typer.Typer(help="Verifier workers (Celery, queue `verify`).", no_args_is_help=True)
 console = Console()
-
-
-def worker_argv(
-    queue: str, concurrency: int, autoscale: str | None, hostname: str, loglevel: str
-) -> list[str]:
-    argv = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.app",
-        "worker",
-        "-Q",
-        queue,
-        "-n",
-        hostname,
-        "--loglevel",
-        loglevel,
-        "-P",
-        "prefork",
-    ]
-    argv += ["--autoscale", autoscale] if autoscale else ["-c", str(concurrency)]
-    return argv
 
 
 @app.command("start")
@@ -58,7 +35,11 @@ def start(
     broker_url(settings), database_url(settings)  # fail early with the clear message
     name = hostname or f"w-{os.getpid()}@{socket.gethostname()}"
     argv = worker_argv(
-        settings.queue_name, concurrency or settings.worker_concurrency, autoscale, name, loglevel
+        settings.queue_name,
+        concurrency=concurrency or settings.worker_concurrency,
+        autoscale=autoscale,
+        hostname=name,
+        loglevel=loglevel,
     )
     env = os.environ | {"FIMRL_STATE_DIR": str(settings.state_dir)}
     if not detach:
