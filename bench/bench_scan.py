@@ -16,7 +16,8 @@ Stages run file by file and keep nothing between files (as a corpus scan does):
 holding every parsed file of 20 MB at once costs about a gigabyte, and the memory
 traffic would be billed to whichever stage happened to grow the heap.  Each stage
 reports wall-clock time and process CPU time (the machine may be shared); with
-``--repeat N`` every figure is the median of N passes over the same files.
+``--repeat N`` (default 3: single passes vary by ±5 % on a shared machine) every figure
+is the median of N passes over the same files.
 
     python bench/bench_scan.py [--mb 20] [--seed 0] [--repeat 3] [--profile]
     python bench/bench_scan.py --path ~/mathlib4/Mathlib
@@ -115,7 +116,7 @@ def main() -> dict[str, str]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=20.0, help="megabytes of Lean to generate")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--repeat", type=int, default=1, help="passes; figures are medians")
+    ap.add_argument("--repeat", type=int, default=3, help="passes; figures are medians (default 3)")
     ap.add_argument("--path", type=Path, help="scan the .lean files under PATH instead")
     ap.add_argument("--profile", action="store_true", help="cProfile the full pipeline")
     args = ap.parse_args()
