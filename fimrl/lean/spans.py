@@ -18,6 +18,7 @@ Span kinds:
 
 from __future__ import annotations
 
+import _random
 import bisect
 import hashlib
 import math
@@ -384,7 +385,7 @@ def _reseed(rng: random.Random, seed: int) -> None:
     rng.gauss_next = None  # type: ignore[attr-defined]
 
 
-_C_SEED: Final = random.Random.__mro__[1].seed  # ``_random.Random.seed``
+_C_SEED: Final[Callable[[random.Random, int], None]] = _random.Random.seed
 
 
 def _randbelow(rng: random.Random, n: int) -> int:
