@@ -18,9 +18,9 @@ import json
 import re
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 import typer
@@ -71,7 +71,7 @@ def db_message(exc: psycopg.Error) -> str:
     """The database's own words: primary message (+ detail and hint), else the first line."""
     diag = getattr(exc, "diag", None)
     primary = getattr(diag, "message_primary", None) if diag is not None else None
-    if not primary:
+    if diag is None or not primary:
         return _first_line(exc)
     parts = [primary]
     if diag.message_detail:
@@ -168,7 +168,8 @@ def execute(
             # early cancels the statement, which would undo it.
             keep = None if write or not limit else limit
             size = CHUNK if capabilities.has_stream_chunked() else 1
-            stream = cur.stream(sql, size=size)
+            # A generator (closing it cancels the statement), typed by psycopg as an Iterator.
+            stream = cast(Generator[Any, None, None], cur.stream(sql, size=size))
             try:
                 for row in stream:
                     if keep is not None and len(result.rows) >= keep:

@@ -193,7 +193,7 @@ class Learner:
         self._stop.set()
 
     def run(self, max_steps: int | None = None) -> list[StepReport]:
-        reports = []
+        reports: list[StepReport] = []
         while not self._stop.is_set() and (max_steps is None or len(reports) < max_steps):
             report = self.train_step()
             if report is not None:

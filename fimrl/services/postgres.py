@@ -106,14 +106,18 @@ class EmbeddedPostgres:
         exe = _bin_dir() / args[0]
         # Drop to the server user completely: with root's group kept, a 0o705 parent
         # (pytest's tmp dirs) would deny access through its empty group bits.
-        ids = {}
+        uid: str | None = None
+        gid: int | None = None
+        groups: list[int] | None = None
         if user is not None:
-            ids = {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []}
+            uid, gid, groups = user, pwd.getpwnam(user).pw_gid, []
         try:
             done = subprocess.run(
                 [str(exe), *args[1:]],
                 check=True,
-                **ids,
+                user=uid,
+                group=gid,
+                extra_groups=groups,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
