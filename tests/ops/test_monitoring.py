@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -23,16 +24,10 @@ from fimrl.db.models import (
     Run,
     Verification,
 )
+from fimrl.monitoring import ExporterOptions, serve
 from fimrl.services.daemon import Daemon
 from fimrl.services.process import free_port, port_open
 from tests.helpers import REPO, settings_env, wait_for
-
-prometheus_client = pytest.importorskip(
-    "prometheus_client", reason="prometheus-client is not installed (pip install prometheus-client)"
-)
-from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
-
-from fimrl.monitoring import ExporterOptions, serve  # noqa: E402
 
 #: (verdict, backend, duration_s, minutes ago) of the planted verdicts.
 PLANTED = [

@@ -319,7 +319,8 @@ def test_fuzz_never_raises_and_is_deterministic(make_task: Any) -> None:
 
 
 def test_fuzz_with_hypothesis(make_task: Any) -> None:
-    hypothesis = pytest.importorskip("hypothesis")
+    import hypothesis
+
     st = hypothesis.strategies
 
     @hypothesis.settings(max_examples=300, deadline=None, database=None)

