@@ -88,3 +88,44 @@ class WorkerProcess:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
         self.handle.close()
+
+
+def store_omega_task(
+    engine: Any,
+    i: int,
+    *,
+    namespace: str = "T",
+    source: str = "t.lean",
+    split: str = "train",
+    span_kind: str = "tactic",
+    middle: str = "omega",
+    hash_tag: str = "",
+    prefix_lines: int = 0,
+) -> int:
+    """Store the FIM task ``theorem {namespace}.t{i} (n : Nat) : n + i = i + n`` whose
+    reference middle is ``omega``; returns its id.
+
+    ``hash_tag`` starts the content hash, so callers sharing a database keep apart;
+    ``prefix_lines`` pads the proof before the hole with ``have`` lines (longer prompts).
+    """
+    from sqlalchemy.orm import Session
+
+    from fimrl.db.models import FimTask
+
+    padding = "".join(f"  have h{k} : {k} + n = n + {k} := by omega\n" for k in range(prefix_lines))
+    with Session(engine) as session:
+        task = FimTask(
+            source=source,
+            decl_name=f"{namespace}.t{i}",
+            decl_kind="theorem",
+            header="",
+            prefix=f"theorem {namespace}.t{i} (n : Nat) : n + {i} = {i} + n := by\n{padding}  ",
+            middle=middle,
+            suffix="\n",
+            span_kind=span_kind,
+            split=split,
+            content_hash=f"{hash_tag}{i:0{64 - len(hash_tag)}x}",
+        )
+        session.add(task)
+        session.commit()
+        return task.id

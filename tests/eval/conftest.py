@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from fimrl.db.models import FimTask
 from fimrl.db.rollout_store import CandidateRow, write_group
 from fimrl.db.run_store import ensure_base_version, ensure_run, publish_version_in
 from fimrl.db.verdict_store import record_verdict
+from tests.helpers import store_omega_task
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINIF2F = FIXTURES / "minif2f"
@@ -26,22 +25,15 @@ def make_task(
     engine: Engine, i: int, *, span_kind: str = "tactic", split: str = "test", source: str = "t"
 ) -> int:
     """A stored FIM task whose reference middle is ``omega``."""
-    with Session(engine) as session:
-        task = FimTask(
-            source=f"{source}/t{i}.lean",
-            decl_name=f"EvalT.t{i}",
-            decl_kind="theorem",
-            header="",
-            prefix=f"theorem EvalT.t{i} (n : Nat) : n + {i} = {i} + n := by\n  ",
-            middle="omega",
-            suffix="\n",
-            span_kind=span_kind,
-            split=split,
-            content_hash=f"e{i:063x}",
-        )
-        session.add(task)
-        session.commit()
-        return task.id
+    return store_omega_task(
+        engine,
+        i,
+        namespace="EvalT",
+        source=f"{source}/t{i}.lean",
+        split=split,
+        span_kind=span_kind,
+        hash_tag="e",
+    )
 
 
 def make_train_run(

@@ -36,16 +36,14 @@ from typing import Any
 import psutil
 import redis
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.orm import Session
 
 from fimrl.config import Settings
 from fimrl.db import migrate
-from fimrl.db.models import FimTask
 from fimrl.services.postgres import EmbeddedPostgres
 from fimrl.services.process import pid_alive, read_pid_file
 from fimrl.services.redis import EmbeddedRedis
 
-from ..helpers import REPO, settings_env, wait_for
+from ..helpers import REPO, settings_env, store_omega_task, wait_for
 
 RUN = "faults"
 
@@ -147,23 +145,8 @@ class FaultRig:
     # --- data ---------------------------------------------------------------------------------
     def add_tasks(self, n: int) -> None:
         assert self.engine is not None
-        with Session(self.engine) as session:
-            for i in range(n):
-                session.add(
-                    FimTask(
-                        source="faults.lean",
-                        decl_name=f"F.t{i}",
-                        decl_kind="theorem",
-                        header="",
-                        prefix=f"theorem F.t{i} (n : Nat) : n + {i} = {i} + n := by\n  ",
-                        middle="omega",
-                        suffix="\n",
-                        span_kind="tactic",
-                        split="train",
-                        content_hash=f"f{i:063x}",
-                    )
-                )
-            session.commit()
+        for i in range(n):
+            store_omega_task(self.engine, i, namespace="F", source="faults.lean", hash_tag="f")
 
     def scalar(self, sql: str, **params: Any) -> Any:
         assert self.engine is not None

@@ -21,10 +21,8 @@ import torch
 from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from fimrl.config import Settings
-from fimrl.db.models import FimTask
 from fimrl.db.rollout_store import CandidateRow, write_group
 from fimrl.db.run_store import ensure_run, publish_version_in
 from fimrl.db.verdict_store import record_verdict
@@ -36,7 +34,7 @@ from fimrl.rollout.relay import relay_once
 from fimrl.rollout.task_sampler import TaskSampler
 from fimrl.rollout.trainer import Trainer, TrainerOptions
 from fimrl.services.process import free_port
-from tests.helpers import wait_for
+from tests.helpers import store_omega_task, wait_for
 
 TOL = 1e-4
 FAST = TrainerOptions(
@@ -59,23 +57,7 @@ def backend(tiny_dir: Path) -> TransformersBackend:
 
 
 def make_task(engine: Engine, i: int, *, split: str = "train", prefix_lines: int = 0) -> int:
-    padding = "".join(f"  have h{k} : {k} + n = n + {k} := by omega\n" for k in range(prefix_lines))
-    with Session(engine) as session:
-        task = FimTask(
-            source="t.lean",
-            decl_name=f"T.t{i}",
-            decl_kind="theorem",
-            header="",
-            prefix=f"theorem T.t{i} (n : Nat) : n + {i} = {i} + n := by\n{padding}  ",
-            middle="omega",
-            suffix="\n",
-            span_kind="tactic",
-            split=split,
-            content_hash=f"{i:064x}",
-        )
-        session.add(task)
-        session.commit()
-        return task.id
+    return store_omega_task(engine, i, split=split, prefix_lines=prefix_lines)
 
 
 def trainer_settings(settings: Settings, tiny_dir: Path, **kw: Any) -> Settings:

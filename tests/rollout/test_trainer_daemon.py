@@ -16,37 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 
 from fimrl.config import Settings
-from fimrl.db.models import FimTask
 from fimrl.rollout.daemon import read_status
 from fimrl.rollout.enqueue import VerifyQueue
 from fimrl.rollout.models import build_tiny_model
 from fimrl.rollout.relay import relay_once
 from fimrl.services.process import pid_alive
-from tests.helpers import REPO, settings_env, wait_for
+from tests.helpers import REPO, settings_env, store_omega_task, wait_for
 
 G = 2
 
 
 def make_task(engine: Engine, i: int) -> None:
-    with Session(engine) as session:
-        session.add(
-            FimTask(
-                source="t.lean",
-                decl_name=f"D.t{i}",
-                decl_kind="theorem",
-                header="",
-                prefix=f"theorem D.t{i} (n : Nat) : n + {i} = {i} + n := by\n  ",
-                middle="omega",
-                suffix="\n",
-                span_kind="tactic",
-                split="train",
-                content_hash=f"d{i:063x}",
-            )
-        )
-        session.commit()
+    store_omega_task(engine, i, namespace="D", hash_tag="d")
 
 
 def fimrl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from fimrl.db.models import FimTask, Run
+from fimrl.db.models import Run
 from fimrl.db.rollout_store import CandidateRow, write_group
+from tests.helpers import store_omega_task
 
 
 @pytest.fixture
@@ -22,22 +23,7 @@ def run_id(clean_db: Engine) -> int:
 
 
 def make_task(engine: Engine, i: int = 0, middle: str = "omega") -> int:
-    with Session(engine) as session:
-        task = FimTask(
-            source="t.lean",
-            decl_name=f"FimT.t{i}",
-            decl_kind="theorem",
-            header="",
-            prefix=f"theorem FimT.t{i} (n : Nat) : n + {i} = {i} + n := by\n  ",
-            middle=middle,
-            suffix="\n",
-            span_kind="tactic",
-            split="train",
-            content_hash=f"{i:064x}",
-        )
-        session.add(task)
-        session.commit()
-        return task.id
+    return store_omega_task(engine, i, namespace="FimT", middle=middle)
 
 
 def make_group(
