@@ -78,14 +78,10 @@ _NOT_BRACKET: Final[bytes] = _all_codes_but(_BRACKETS)
 # Bracket codes classed for counting: ``([{⟨`` as ``_OPENS``, ``)]}⟩`` as ``_CLOSES``
 # (the other brackets only count for the level check, as in :func:`check_middle`).
 _OPENS, _CLOSES, _OTHER = 1, 2, 3
-_BRACKET_CLASS: Final[bytes] = bytes(
-    _OPENS
-    if c in {token_code(t) for t in _OPEN}
-    else _CLOSES
-    if c in {token_code(t) for t in _OPEN.values()}
-    else _OTHER
-    for c in range(256)
-)
+_CLASS_OF_CODE: Final[dict[int, int]] = {token_code(t): _OPENS for t in _OPEN} | {
+    token_code(t): _CLOSES for t in _OPEN.values()
+}
+_BRACKET_CLASS: Final[bytes] = bytes(_CLASS_OF_CODE.get(c, _OTHER) for c in range(256))
 
 
 @dataclass(frozen=True, slots=True)

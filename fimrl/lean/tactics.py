@@ -178,20 +178,6 @@ class TacticParser:
         newline_before = map(st.text.rfind, repeat("\n"), repeat(0), line_at)
         self._line_col = list(map(sub, map(sub, line_at, newline_before), repeat(1)))
         self._line_level = list(map(levels.__getitem__, lines))
-        # Everything :meth:`block` reads, in one attribute (it runs once per block).
-        self._block_context = (
-            self.toks,
-            levels,
-            self.starts,
-            self.ends,
-            self.bol,
-            self.text.rfind,
-            self._find,
-            self._shaping.find,
-            lines,
-            self._line_col,
-            self._line_level,
-        )
 
     def col(self, i: int) -> int:
         start = self.starts[i]
@@ -268,9 +254,9 @@ class TacticParser:
         if i0 >= i1:
             pos = self.ends[i0 - 1] if i0 > 0 else 0
             return TacticBlock(kind, pos, pos, i0, i0)
-        (toks, levels, starts, ends, bol, rfind, find, shaping, lines, line_col, line_level) = (
-            self._block_context
-        )
+        toks, levels, starts, ends, bol = self.toks, self.levels, self.starts, self.ends, self.bol
+        rfind, find, shaping = self.text.rfind, self._find, self._shaping.find
+        lines, line_col, line_level = self._lines, self._line_col, self._line_level
         s = starts[i0]
         col = s - rfind("\n", 0, s) - 1
         base = levels[i0]
