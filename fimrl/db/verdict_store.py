@@ -96,20 +96,6 @@ def _store_params(candidate_id: int, group_id: int, verdict: Mapping[str, Any]) 
     return params
 
 
-def mark_scored_if_complete(conn: Any, group_id: int) -> bool:
-    """Set a pending group to scored when its verdict count reaches its size."""
-    done = conn.execute(
-        text(
-            "UPDATE groups g SET status = 'scored', scored_at = now() "
-            "WHERE g.id = :g AND g.status = 'pending' "
-            "AND (SELECT count(*) FROM verifications v WHERE v.group_id = g.id) >= g.size "
-            "RETURNING g.id"
-        ),
-        {"g": group_id},
-    ).first()
-    return done is not None
-
-
 def rescore_complete_groups(engine: Engine) -> int:
     """Safety net for the relay: score any pending group whose verdicts are all in."""
     with engine.begin() as conn:
