@@ -51,10 +51,6 @@ def write_group(
     """
     from sqlalchemy.orm import Session
 
-    if write_key is not None:
-        found = _group_by_key(engine, write_key)
-        if found is not None:
-            return found
     try:
         with Session(engine) as session, session.begin():
             group = Group(
@@ -87,7 +83,7 @@ def write_group(
             session.flush()
             return group.id, [r.id for r in rows]
     except IntegrityError:
-        # Another attempt with this key committed between the lookup and the insert.
+        # The unique key refused a second copy: an earlier attempt committed this group.
         found = _group_by_key(engine, write_key) if write_key is not None else None
         if found is None:
             raise
