@@ -22,9 +22,10 @@ from pydantic_settings import (
 )
 
 from fimrl.errors import FimrlError
-from fimrl.resources import lean_workspace_dir
+from fimrl.resources import SOURCE_ROOT, lean_workspace_dir
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The checkout around the package (see :data:`fimrl.resources.SOURCE_ROOT`).
+REPO_ROOT = SOURCE_ROOT
 CONFIG_FILE_ENV = "FIMRL_CONFIG"
 DEFAULT_CONFIG_FILE = Path("fimrl.toml")
 
