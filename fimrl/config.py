@@ -29,7 +29,7 @@ REPO_ROOT = SOURCE_ROOT
 CONFIG_FILE_ENV = "FIMRL_CONFIG"
 DEFAULT_CONFIG_FILE = Path("fimrl.toml")
 
-VerifierBackend = Literal["repl", "cli", "exact"]
+VerifierBackend = Literal["auto", "repl", "cli", "prelude", "exact"]
 GenerationBackend = Literal["transformers", "vllm"]
 
 
@@ -91,8 +91,14 @@ class Settings(BaseSettings):
     )
     verifier_backend: VerifierBackend = Field(
         default="exact",
-        description="`repl` (Lean REPL pool), `cli` (one `lean --json` per check) or `exact` "
-        "(exact match with the reference; NOT Lean verification).",
+        description="`repl` (Lean REPL pool), `cli` (one `lean --json` per check), `prelude` "
+        "(Lean 4.35.0 on the FimCore library, no toolchain needed), `auto` (repl with a full "
+        "toolchain, else prelude) or `exact` (exact match with the reference; NOT Lean).",
+    )
+    prelude_dir: Path | None = Field(
+        default=None,
+        description="Where the prelude Lean toolchain is built and cached; unset: "
+        "<state_dir>/prelude.",
     )
     check_timeout_s: float = Field(default=60.0, gt=0, description="Wall-clock limit per check.")
     max_heartbeats: int = Field(
@@ -184,6 +190,11 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=2, ge=1)
     worker_max_tasks_per_child: int = Field(default=500, ge=1)
     worker_max_memory_per_child_kb: int = Field(default=12_000_000, ge=1)
+
+    @property
+    def prelude_build_dir(self) -> Path:
+        """Where the prelude Lean toolchain is built: ``prelude_dir`` or <state_dir>/prelude."""
+        return self.prelude_dir or self.state_dir / "prelude"
 
     @field_validator("state_dir", "lean_workspace", mode="after")
     @classmethod

