@@ -1,0 +1,162 @@
+"""Building the prelude toolchain: names, cache, launchers, self-test, a broken placeholder."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fimrl.resources import lean_workspace_dir
+from fimrl.verify.prelude import PreludeToolchain, build_prelude
+from fimrl.verify.prelude.names import demangle, mangle
+from fimrl.verify.prelude_checker import PreludeChecker
+from fimrl.verify.types import CheckRequest
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Lean.Parser.Tactic.exact",
+        "Lean.Parser.Tactic.tacticHave__",
+        "term_<;>_",
+        "Lean.Parser.Tactic._aux_Init_Tactics___macroRules_Lean_Parser_Tactic_rwSeq_1",
+        "term∃_,_",
+    ],
+)
+def test_names_round_trip_through_lean_mangling(name: str) -> None:
+    symbol = mangle(name)
+    assert symbol.startswith("l_")
+    assert mangle(".".join(f"«{c}»" for c in demangle(symbol) or [])) == symbol
+
+
+def test_known_mangled_forms() -> None:
+    assert mangle("Lean.Parser.Tactic.exact") == "l_Lean_Parser_Tactic_exact"
+    assert mangle("term_=_") == "l_term___x3d__"
+    assert demangle("not a symbol") is None
+
+
+def test_build_is_cached_and_reports_what_works(
+    prelude_toolchain: PreludeToolchain, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    manifest = prelude_toolchain.manifest
+    assert manifest["lean_version"].startswith("4.35.0 prelude:FimCore@")
+    for tactic in ("intro", "exact", "induction", "rw", "simp", "decide", "calc"):
+        assert tactic in manifest["working"]
+    assert manifest["broken"] == {}
+    again = build_prelude(prelude_toolchain.root.parent, lean_workspace_dir())
+    assert again.root == prelude_toolchain.root
+    assert again.manifest["build_s"] == manifest["build_s"]  # loaded, not rebuilt
+
+
+def test_python_launcher_runs_lean_without_a_compiler(tmp_path: Path) -> None:
+    tc = build_prelude(tmp_path, lean_workspace_dir(), launcher="python")
+    assert tc.manifest["launcher"] == "Python ctypes launcher"
+    checker = PreludeChecker(tc, tmp_dir=tmp_path)
+    verdict = checker.check(
+        CheckRequest(
+            header=tc.header,
+            prefix="theorem t (p : Prop) (h : p) : p := by\n  ",
+            middle="exact h",
+            suffix="\n",
+            target="t",
+        )
+    )
+    assert verdict.status == "pass", verdict.detail
+
+
+def _workspace_with_a_broken_placeholder(tmp_path: Path) -> Path:
+    """FimCore plus a macro for `trivial` whose placeholder names a data object (a parser
+    description), so Lean jumps into data and dies on a signal when `trivial` is used."""
+    ws = tmp_path / "ws"
+    src = lean_workspace_dir()
+    ws.mkdir()
+    shutil.copy(src / "FimCore.lean", ws / "FimCore.lean")
+    shutil.copytree(src / "FimCore", ws / "FimCore")
+    (ws / "FimCore" / "Broken0.lean").write_text(
+        "prelude\nimport FimCore.Tactics\ndef tacticFunext___ : Lean.Macro := fun s _ _ => s\n"
+    )
+    (ws / "FimCore" / "Broken.lean").write_text(
+        "prelude\nimport FimCore.Broken0\n"
+        "attribute [macro Lean.Parser.Tactic.tacticTrivial] tacticFunext___\n"
+    )
+    root = (ws / "FimCore.lean").read_text()
+    (ws / "FimCore.lean").write_text(root + "import FimCore.Broken\n")
+    return ws
+
+
+def test_a_broken_placeholder_is_named_by_the_self_test_and_checks_give_error(
+    tmp_path: Path,
+) -> None:
+    tc = build_prelude(tmp_path / "prelude", _workspace_with_a_broken_placeholder(tmp_path))
+    assert "trivial" in tc.manifest["broken"]
+    assert "exact" in tc.manifest["working"]
+    checker = PreludeChecker(tc, tmp_dir=tmp_path)
+    request = CheckRequest(
+        header=tc.header,
+        prefix="theorem t : True := by\n  ",
+        middle="trivial",
+        suffix="\n",
+        target="t",
+    )
+    verdict = checker.check(request)
+    assert verdict.status == "error", verdict
+    assert "checker fault" in verdict.detail
+    fixed = dataclasses.replace(request, middle="exact True.intro")
+    assert checker.check(fixed).status == "pass"
+
+
+def _fimrl(
+    *args: str, env_extra: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = dict(os.environ) | env_extra
+    return subprocess.run(
+        [sys.executable, "-m", "fimrl.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=300,
+    )
+
+
+def test_lean_check_command_gives_leans_verdict(tmp_path: Path) -> None:
+    env = {"FIMRL_STATE_DIR": str(tmp_path / "state")}
+    good = tmp_path / "good.lean"
+    good.write_text("prelude\nimport FimCore\ntheorem g (a : Nat) : a + 0 = a := by simp\n")
+    out = _fimrl("lean", "check", str(good), "--json", env_extra=env)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["status"] == "pass"
+    assert result["backend"] == "prelude"
+    assert set(result["axioms"]) == {"g"}
+    bad = "prelude\nimport FimCore\naxiom cheat : False\ntheorem b : 1 = 2 := cheat.elim\n"
+    out = _fimrl("lean", "check", "-", "--json", env_extra=env, stdin=bad)
+    assert out.returncode == 1
+    assert json.loads(out.stdout)["status"] == "rejected"
+    wrong = "prelude\nimport FimCore\ntheorem w : 1 = 2 := by rfl\n"
+    out = _fimrl("lean", "check", "-", "--json", env_extra=env, stdin=wrong)
+    assert json.loads(out.stdout)["status"] == "fail"
+    out = _fimrl("lean", "check", str(tmp_path / "missing.lean"), env_extra=env)
+    assert out.returncode == 2
+    assert "no such file" in out.stderr
+
+
+def test_doctor_reports_the_prelude_toolchain(tmp_path: Path) -> None:
+    out = _fimrl(
+        "lean",
+        "doctor",
+        "--json",
+        env_extra={"FIMRL_STATE_DIR": str(tmp_path), "FIMRL_VERIFIER_BACKEND": "prelude"},
+    )
+    data = json.loads(out.stdout)
+    assert out.returncode == 0, out.stderr
+    assert data["prelude"]["available"] is True
+    assert data["backend_ok"] is True
+    assert "exact" in data["prelude"]["working"]
