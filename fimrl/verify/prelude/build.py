@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fimrl.verify.prelude.generate import generate
+from fimrl.verify.cli_checker import parse_json_lines
+from fimrl.verify.prelude.generate import Generated, generate
 from fimrl.verify.prelude.launcher import make_lean_executable
 from fimrl.verify.prelude.names import mangle
 from fimrl.verify.prelude.selftest import run_self_test
-from fimrl.verify.prelude.symbols import read_exported_symbols
+from fimrl.verify.prelude.symbols import ExportedSymbols, read_exported_symbols
 from fimrl.verify.prelude.syntax_table import KINDS
 from fimrl.verify.prelude.wheel import (
     LEAN_VERSION,
@@ -179,13 +180,7 @@ def _load(root: Path) -> PreludeToolchain | None:
 
 
 def _errors(stdout: str) -> list[dict[str, Any]]:
-    out = []
-    for line in stdout.splitlines():
-        with contextlib.suppress(json.JSONDecodeError):
-            msg = json.loads(line)
-            if isinstance(msg, dict) and msg.get("severity") == "error":
-                out.append(msg)
-    return out
+    return [m for m in parse_json_lines(stdout)[0] if m.get("severity") == "error"]
 
 
 def build_prelude(
@@ -222,8 +217,7 @@ def build_prelude(
         )
         shutil.rmtree(final, ignore_errors=True)
         os.replace(work, final)
-        # The executable's rpath and the manifest name absolute paths: fix the moved ones.
-        loaded = _load(final)
+        loaded = _load(final)  # the same toolchain, with paths under its final directory
         assert loaded is not None
         say(f"prelude toolchain ready in {toolchain.manifest['build_s']:.1f} s: {final}")
         return loaded
@@ -274,13 +268,10 @@ def _build(
             )
         return errors
 
-    generated = generate(symbols)
-    extra: list[str] = []
-    say(
-        f"building the {LIBRARY} library ({len(generated.attached)} syntax kinds, "
-        f"{sum(map(len, generated.macros.values()))} macros)"
-    )
+    say(f"building the {LIBRARY} library and attaching Init's syntax")
     t0 = time.monotonic()
+    generated: Generated | None = None
+    extra: list[str] = []
     stubs = {GENERATED[0]: "import FimCore.Shell", GENERATED[1]: "import FimCore.Syntax"}
     for rel in _module_order({**sources, **stubs}):
         if rel == GENERATED[0]:
@@ -296,8 +287,9 @@ def _build(
                 f"the prelude library does not build: {where}: {first.get('data')}"
             )
     timings["library_s"] = round(time.monotonic() - t0, 2)
+    assert generated is not None  # GENERATED[1] is always in the build order
     t0 = time.monotonic()
-    test = run_self_test(generated.attached, lambda p: run_lean(p), work)
+    test = run_self_test(generated.attached, run_lean, work)
     timings["self_test_s"] = round(time.monotonic() - t0, 2)
     missing_required = sorted(REQUIRED - set(test.working))
     if missing_required:
@@ -328,8 +320,10 @@ def _build(
 
 
 def _build_generated(
-    symbols: Any, src_dir: Path, compile_module: Callable[[str], list[dict[str, Any]]]
-) -> tuple[Any, list[str]]:
+    symbols: ExportedSymbols,
+    src_dir: Path,
+    compile_module: Callable[[str], list[dict[str, Any]]],
+) -> tuple[Generated, list[str]]:
     """Write and compile the Syntax and Tactics modules.
 
     Names an attribute reports unknown are parser descriptions the attached ones refer to

@@ -8,12 +8,12 @@ error), each probe is checked in a file of its own to name the culprit.
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fimrl.verify.cli_checker import parse_json_lines
 from fimrl.verify.prelude.syntax_table import SyntaxKind
 
 __all__ = ["SelfTestResult", "run_self_test"]
@@ -66,11 +66,7 @@ def run_self_test(
             result.broken.update(sub.broken)
         return result
     failures: dict[str, str] = {}
-    for line in proc.stdout.splitlines():
-        try:
-            msg = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+    for msg in parse_json_lines(proc.stdout)[0]:
         if msg.get("severity") != "error":
             continue  # `sorry` probes warn by design; linters may warn
         where = (msg.get("pos") or {}).get("line", 0)
