@@ -406,7 +406,7 @@ def setup(
             f"{tc.pinned} cannot be installed.\nInstall elan first:\n  {ELAN_INSTALL}\n"
             "then re-run `fimrl lean setup`. Machines without internet access cannot set up "
             "Lean; use the `prelude` backend there (real Lean 4.35.0 on the FimCore "
-            "library: `fimrl lean setup --prelude`)."
+            "library: `fimrl lean setup --prelude`), or `exact` (NOT Lean verification)."
         )
     lake = tc.lake or elan.with_name("lake")
     lake_cmd = [str(lake)] + (["-f", MATHLIB_LAKEFILE] if mathlib else [])
