@@ -30,7 +30,7 @@ from typing import Any
 
 from fimrl.verify.base import Checker
 from fimrl.verify.cache import VerdictCache
-from fimrl.verify.procutil import kill_group, looks_like_memory_failure, make_preexec
+from fimrl.verify.procutil import looks_like_memory_failure, run_in_group
 from fimrl.verify.rules import AssemblyError, assemble, evaluate
 from fimrl.verify.types import CheckRequest, Limits, Verdict, reward_for
 
@@ -162,38 +162,27 @@ class CliChecker(Checker):
         with tempfile.TemporaryDirectory(prefix="fimrl-cli-", dir=self.tmp_dir) as tmp:
             path = Path(tmp) / "Candidate.lean"
             path.write_text(text, encoding="utf-8")
-            stderr_path = Path(tmp) / "stderr.txt"
-            with open(stderr_path, "wb") as stderr_file:
-                proc = subprocess.Popen(
-                    self.argv(path, limits),
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=stderr_file,
-                    cwd=self.cwd,
-                    env=None if self.env is None else dict(self.env),
-                    start_new_session=True,
-                    preexec_fn=make_preexec(limits.memory_mb),
-                )
-                try:
-                    stdout_b, _ = proc.communicate(timeout=limits.timeout_s)
-                except subprocess.TimeoutExpired:
-                    kill_group(proc)
-                    proc.communicate()
-                    return Verdict(
-                        status="timeout",
-                        reward=reward_for("timeout"),
-                        backend=self.name,
-                        detail=f"no answer within {limits.timeout_s:g} s (process group killed)",
-                        duration_s=time.monotonic() - started,
-                        lean_version=lean_version,
-                    )
-                except BaseException:
-                    kill_group(proc)
-                    raise
-            stderr = stderr_path.read_text(encoding="utf-8", errors="replace")
-        stdout = stdout_b.decode("utf-8", errors="replace")
+            run = run_in_group(
+                self.argv(path, limits),
+                timeout_s=limits.timeout_s,
+                memory_mb=limits.memory_mb,
+                work_dir=Path(tmp),
+                env=self.env,
+                cwd=self.cwd,
+            )
+        if run.timed_out:
+            return Verdict(
+                status="timeout",
+                reward=reward_for("timeout"),
+                backend=self.name,
+                detail=f"no answer within {limits.timeout_s:g} s (process group killed)",
+                duration_s=time.monotonic() - started,
+                lean_version=lean_version,
+            )
+        stdout, stderr = run.stdout, run.stderr
         messages, noise = parse_json_lines(stdout)
-        code = proc.returncode
+        code = run.returncode
+        assert code is not None
         if code not in (0, 1):
             memory = looks_like_memory_failure(stderr, code)
             what = (

@@ -9,7 +9,6 @@ axioms within :data:`~fimrl.verify.types.ALLOWED_AXIOMS`), ``fail`` (Lean errors
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -20,8 +19,8 @@ from typing import Any
 from fimrl.lean.declarations import parse_file
 from fimrl.lean.lexer import LeanSyntaxError
 from fimrl.verify.cli_checker import parse_json_lines
-from fimrl.verify.procutil import kill_group, make_preexec
-from fimrl.verify.rules import normalize_message, parse_axioms_message
+from fimrl.verify.procutil import run_in_group
+from fimrl.verify.rules import is_sorry_warning, normalize_message, parse_axioms_message
 from fimrl.verify.types import ALLOWED_AXIOMS, Limits, Status
 
 __all__ = ["FileVerdict", "check_file"]
@@ -60,28 +59,21 @@ def check_file(
     with tempfile.TemporaryDirectory(prefix="fimrl-check-") as tmp:
         path = Path(tmp) / "Check.lean"
         path.write_text(body, encoding="utf-8")
-        proc = subprocess.Popen(
+        run = run_in_group(
             [*lean_cmd, "--json", "-j1", str(path)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=None if env is None else dict(env),
-            start_new_session=True,
-            preexec_fn=make_preexec(limits.memory_mb),
+            timeout_s=limits.timeout_s,
+            memory_mb=limits.memory_mb,
+            work_dir=Path(tmp),
+            env=env,
         )
-        try:
-            out, err = proc.communicate(timeout=limits.timeout_s)
-        except subprocess.TimeoutExpired:
-            kill_group(proc)
-            return FileVerdict(
-                "timeout", f"no answer within {limits.timeout_s:g} s", time.monotonic() - started
-            )
     duration = time.monotonic() - started
-    raw, _noise = parse_json_lines(out.decode("utf-8", errors="replace"))
+    if run.timed_out:
+        return FileVerdict("timeout", f"no answer within {limits.timeout_s:g} s", duration)
+    raw, _noise = parse_json_lines(run.stdout)
     messages = [normalize_message(m) for m in raw]
-    if proc.returncode not in (0, 1):
-        tail = err.decode("utf-8", errors="replace").strip()[-300:]
-        return FileVerdict("error", f"Lean exited {proc.returncode}: {tail}", duration, messages)
+    if run.returncode not in (0, 1):
+        tail = run.stderr.strip()[-300:]
+        return FileVerdict("error", f"Lean exited {run.returncode}: {tail}", duration, messages)
     axioms: dict[str, list[str]] = {}
     for m in messages:
         pos = m.get("pos") or {}
@@ -99,7 +91,7 @@ def check_file(
             messages,
             axioms,
         )
-    if any(m["severity"] == "warning" and "sorry" in m["data"] for m in own):
+    if any(is_sorry_warning(m) for m in own):
         return FileVerdict("rejected", "the file uses `sorry`", duration, messages, axioms)
     bad = {n: [a for a in ax if a not in ALLOWED_AXIOMS] for n, ax in axioms.items()}
     bad = {n: ax for n, ax in bad.items() if ax}

@@ -15,14 +15,18 @@ import re
 import resource
 import signal
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
 __all__ = [
+    "GroupRun",
     "kill_group",
     "looks_like_memory_failure",
     "make_preexec",
+    "run_in_group",
     "tree_rss_mb",
 ]
 
@@ -92,3 +96,60 @@ def looks_like_memory_failure(stderr: str, returncode: int | None) -> bool:
     if _MEMORY_PATTERNS.search(stderr or ""):
         return True
     return returncode in (-signal.SIGKILL, 128 + signal.SIGKILL) and not stderr
+
+
+@dataclass(frozen=True)
+class GroupRun:
+    """How one limited run ended: ``returncode`` is ``None`` when the deadline killed it."""
+
+    returncode: int | None
+    stdout: str
+    stderr: str
+
+    @property
+    def timed_out(self) -> bool:
+        """The wall-clock deadline passed and the process group was killed."""
+        return self.returncode is None
+
+
+def run_in_group(
+    argv: Sequence[str],
+    *,
+    timeout_s: float,
+    memory_mb: int | None,
+    work_dir: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> GroupRun:
+    """Run ``argv`` in its own session under RLIMIT_AS; kill the whole group at the deadline.
+
+    stderr goes to a file in ``work_dir``, not a pipe: after a group kill, nothing can hold
+    a pipe open and block the read. Any exception (e.g. KeyboardInterrupt) kills the group
+    before it propagates, so no Lean process outlives its check.
+    """
+    stderr_path = work_dir / "stderr.txt"
+    with open(stderr_path, "wb") as stderr_file:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr_file,
+            cwd=cwd,
+            env=None if env is None else dict(env),
+            start_new_session=True,
+            preexec_fn=make_preexec(memory_mb),
+        )
+        try:
+            stdout_b, _ = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+            proc.communicate()
+            return GroupRun(None, "", stderr_path.read_text(encoding="utf-8", errors="replace"))
+        except BaseException:
+            kill_group(proc)
+            raise
+    return GroupRun(
+        proc.returncode,
+        stdout_b.decode("utf-8", errors="replace"),
+        stderr_path.read_text(encoding="utf-8", errors="replace"),
+    )

@@ -46,6 +46,7 @@ __all__ = [
     "RuleOutcome",
     "assemble",
     "evaluate",
+    "is_sorry_warning",
     "normalize_message",
     "parse_axioms_message",
 ]
@@ -465,6 +466,13 @@ def _classify_axioms(bad: Iterable[str]) -> str:
     return "axiom"
 
 
+def is_sorry_warning(msg: Mapping[str, Any]) -> bool:
+    """Whether a normalised message is Lean's "declaration uses `sorry`" warning."""
+    return msg["severity"] == "warning" and (
+        msg["kind"] == "hasSorry" or bool(_SORRY_WARNING.search(msg["data"] or ""))
+    )
+
+
 def evaluate(
     messages: Iterable[Mapping[str, Any]],
     sorries: Iterable[Mapping[str, Any]],
@@ -530,13 +538,7 @@ def evaluate(
         )
 
     late_sorries = [s for s in sorries if _line(s) == 0 or _line(s) >= asm.decl_line]
-    sorry_warnings = [
-        m
-        for m in msgs
-        if m["severity"] == "warning"
-        and (m["kind"] == "hasSorry" or _SORRY_WARNING.search(m["data"] or ""))
-        and _line(m) >= asm.decl_line
-    ]
+    sorry_warnings = [m for m in msgs if is_sorry_warning(m) and _line(m) >= asm.decl_line]
     if late_sorries or sorry_warnings:
         return outcome("rejected", "sorry", "the proof uses `sorry`", answer)
 
