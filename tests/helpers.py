@@ -101,12 +101,14 @@ def store_omega_task(
     middle: str = "omega",
     hash_tag: str = "",
     prefix_lines: int = 0,
+    header: str = "",
 ) -> int:
     """Store the FIM task ``theorem {namespace}.t{i} (n : Nat) : n + i = i + n`` whose
     reference middle is ``omega``; returns its id.
 
     ``hash_tag`` starts the content hash, so callers sharing a database keep apart;
-    ``prefix_lines`` pads the proof before the hole with ``have`` lines (longer prompts).
+    ``prefix_lines`` pads the proof before the hole with ``have`` lines (longer prompts);
+    ``header`` is the task's header (``prelude\nimport FimCore\n`` for a FimCore task).
     """
     from sqlalchemy.orm import Session
 
@@ -118,7 +120,7 @@ def store_omega_task(
             source=source,
             decl_name=f"{namespace}.t{i}",
             decl_kind="theorem",
-            header="",
+            header=header,
             prefix=f"theorem {namespace}.t{i} (n : Nat) : n + {i} = {i} + n := by\n{padding}  ",
             middle=middle,
             suffix="\n",

@@ -26,21 +26,16 @@ class LeanSetupFailed(FimrlError):
     """`fimrl lean setup` could not finish (no elan, no network, a failed build step)."""
 
 
-def backend_blocker(backend: str, report: object) -> str | None:
-    """Why the configured ``backend`` cannot run with this toolchain (``None``: it can)."""
+def backend_blocker(backend: str, report: object, prelude_problem: str | None) -> str | None:
+    """Why the configured ``backend`` cannot run (``None``: it can). ``prelude_problem`` is
+    why the prelude toolchain cannot be built here (``None``: it was built)."""
     tc = report.toolchain  # type: ignore[attr-defined]
     if backend == "exact":
         return None
     if backend in ("prelude", "auto"):
-        if backend == "auto" and tc.full:
+        if (backend == "auto" and tc.full) or prelude_problem is None:
             return None
-        from fimrl.verify.prelude import PreludeUnavailable, locate_library
-
-        try:
-            locate_library()
-        except PreludeUnavailable as exc:
-            return f"the {backend} backend needs the prelude toolchain: {exc}"
-        return None
+        return f"the {backend} backend needs the prelude toolchain: {prelude_problem}"
     lean_ok = tc.lean is not None and tc.lean_version is not None
     if backend == "cli":
         if lean_ok or (tc.lake is not None and tc.has_lakefile and tc.lake_version is not None):
@@ -71,8 +66,9 @@ def doctor_cmd(
     settings = load_settings()
     report = doctor(settings)
     backend = settings.verifier_backend
-    blocker = backend_blocker(backend, report)
     prelude = _prelude_status(settings)
+    prelude_problem = None if prelude["available"] else str(prelude["problem"])
+    blocker = backend_blocker(backend, report, prelude_problem)
     if as_json:
         data = report.to_dict() | {
             "backend": backend,
@@ -290,18 +286,8 @@ def _check_candidate(settings: object, task_id: int, middle: str) -> dict[str, o
     except ToolchainMissing as exc:
         raise FimrlError(str(exc)) from None
     with checker:
-        v = checker.check(request)
-    return {
-        "status": v.status,
-        "detail": v.detail,
-        "rule": v.rule,
-        "reward": v.reward,
-        "backend": v.backend,
-        "lean_version": v.lean_version,
-        "duration_s": round(v.duration_s, 3),
-        "axioms": list(v.axioms),
-        "messages": list(v.messages),
-    }
+        verdict = checker.check(request)
+    return verdict.to_dict() | {"duration_s": round(verdict.duration_s, 3)}
 
 
 def _render(result: dict[str, object]) -> None:

@@ -64,13 +64,20 @@ SLOW_STATEMENT = (
 
 
 def prelude_request(
-    prefix: str, middle: str, *, suffix: str = "\n", target: str | None = None, **limits: float
+    prefix: str,
+    middle: str,
+    *,
+    suffix: str = "\n",
+    target: str | None = None,
+    header: str = PRELUDE_HEADER,
+    **limits: float,
 ) -> CheckRequest:
-    """A request over :data:`PRELUDE_HEADER`; ``target`` defaults to the prefix's name."""
+    """A request over ``header`` (:data:`PRELUDE_HEADER` by default); ``target`` defaults to
+    the name of the prefix's last theorem."""
     if target is None and not prefix.lstrip().startswith("example"):
-        target = prefix.split()[1]
+        target = prefix.rsplit("theorem ", 1)[1].split()[0]
     return CheckRequest(
-        header=PRELUDE_HEADER,
+        header=header,
         prefix=prefix,
         middle=middle,
         suffix=suffix,

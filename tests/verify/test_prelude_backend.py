@@ -21,22 +21,14 @@ from fimrl.verify.prelude_checker import PreludeChecker, is_prelude_header
 from fimrl.verify.rules import assemble, evaluate
 from fimrl.verify.types import CheckRequest, Limits
 
-from .conftest import wait_until
+from .conftest import prelude_request, wait_until
 
 HEADER = "prelude\nimport FimCore\n"
 SYMM = "theorem flip (a b : Nat) (h : a = b) : b = a := by\n  "
 
 
 def request(middle: str, prefix: str = SYMM, suffix: str = "\n", **limits: float) -> CheckRequest:
-    name = prefix.rsplit("theorem ", 1)[1].split()[0]
-    return CheckRequest(
-        header=HEADER,
-        prefix=prefix,
-        middle=middle,
-        suffix=suffix,
-        target=name,
-        limits=Limits(**limits) if limits else None,  # type: ignore[arg-type]
-    )
+    return prelude_request(prefix, middle, suffix=suffix, header=HEADER, **limits)
 
 
 @pytest.fixture

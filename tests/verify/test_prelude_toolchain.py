@@ -8,14 +8,18 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from fimrl.config import Settings
 from fimrl.resources import lean_workspace_dir
 from fimrl.verify.prelude import PreludeToolchain, build_prelude
 from fimrl.verify.prelude.names import demangle, mangle
 from fimrl.verify.prelude_checker import PreludeChecker
 from fimrl.verify.types import CheckRequest
+
+from ..helpers import settings_env, store_omega_task
 
 
 @pytest.mark.parametrize(
@@ -160,3 +164,22 @@ def test_doctor_reports_the_prelude_toolchain(tmp_path: Path) -> None:
     assert data["prelude"]["available"] is True
     assert data["backend_ok"] is True
     assert "exact" in data["prelude"]["working"]
+
+
+def test_lean_check_a_candidate_for_a_stored_task(settings: Settings, engine: Any) -> None:
+    """`--task ID --middle TEXT` runs the configured backend on the stored task, as a worker."""
+    task_id = store_omega_task(engine, 1, header="prelude\nimport FimCore\n")
+    env = settings_env(settings, verifier_backend="prelude")
+    args = ("lean", "check", "--task", str(task_id), "--json", "--middle")
+    good = _fimrl(*args, "exact Nat.add_comm n 1", env_extra=env)
+    assert good.returncode == 0, good.stderr
+    verdict = json.loads(good.stdout)
+    assert (verdict["status"], verdict["backend"]) == ("pass", "prelude")
+    assert verdict["lean_version"].startswith("4.35.0 prelude:FimCore@")
+    wrong = _fimrl(*args, "rfl", env_extra=env)
+    assert (wrong.returncode, json.loads(wrong.stdout)["status"]) == (1, "fail")
+    refused = _fimrl(*args, "sorry", env_extra=env)
+    assert json.loads(refused.stdout)["rule"] == "sorry"
+    missing = _fimrl("lean", "check", "--task", "999999", "--middle", "rfl", env_extra=env)
+    assert missing.returncode == 2
+    assert "no task with id 999999" in missing.stderr
