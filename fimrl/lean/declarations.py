@@ -210,6 +210,8 @@ class ParsedFile:
     _name_parts: dict[str, tuple[str, ...]] | None = None
     _used: dict[int, set[str]] = field(default_factory=dict)
     _scopes: ScopeTree | None = None
+    #: (commands scanned, what the kept commands among them use): see _kept_dependencies.
+    _kept_deps: tuple[int, set[int]] = field(default_factory=lambda: (0, set()))
 
     @property
     def imports(self) -> str:
@@ -286,13 +288,45 @@ class ParsedFile:
         self._deps[target] = out
         return out
 
+    def _kept_dependencies(self, target: int) -> set[int]:
+        """Earlier commands that the commands a header always keeps (instances, notation,
+        attributes, ``open``/``variable``...) before ``target`` use, transitively.
+
+        The header holds those commands, so it must hold what they refer to: an instance
+        built from a helper ``def``, ``attribute [simp] foo``. Grown incrementally (tasks
+        are cut in file order), so a file costs one pass, not one per declaration.
+        """
+        scanned, acc = self._kept_deps
+        if target < scanned:
+            scanned, acc = 0, set()
+        kinds = self._scope_kind
+        for c in range(scanned, target):
+            if kinds[c] not in ("always", "context"):
+                continue
+            work = [c]
+            while work:
+                for part in self._uses(work.pop()):
+                    for d in self._by_last[part]:
+                        if d < c and d not in acc:
+                            acc.add(d)
+                            work.append(d)
+        self._kept_deps = (max(scanned, target), acc)
+        return acc
+
+    def header_dependencies(self, decl: Declaration) -> list[int]:
+        """Earlier commands the header of ``decl`` must hold besides what it always keeps:
+        what ``decl`` uses (:meth:`dependencies`) and what the kept commands before it use."""
+        needed = set(self.dependencies(decl))
+        needed |= self._kept_dependencies(decl.command_index)
+        return sorted(needed)
+
     def header_for(self, decl: Declaration) -> str:
         """Lean source that, followed by ``decl``'s text, elaborates it as in the file.
 
         Imports, then every scope and context command before the declaration in file
-        order, plus the earlier declarations it needs (see :meth:`dependencies`) and
-        those that always matter (instances, inductive types, notation, attributed
-        declarations).  ``#`` commands, examples and unused theorems are dropped, and
+        order, plus those that always matter (instances, inductive types, notation,
+        attributed declarations) and the earlier declarations it or they need (see
+        :meth:`header_dependencies`).  ``#`` commands, examples and unused theorems are dropped, and
         closed scopes that end up holding nothing but context are pruned.  Always ends
         with a newline (or is empty).
 
@@ -306,7 +340,7 @@ class ParsedFile:
             pieces = [text[c.start : c.end] for c in self.commands]
             scopes = self._scopes = ScopeTree(self._scope_kind, pieces)
         kinds = self._scope_kind
-        needed = [c for c in self.dependencies(decl) if kinds[c] == "optional"]
+        needed = [c for c in self.header_dependencies(decl) if kinds[c] == "optional"]
         body = scopes.header(decl.command_index, needed)
         imports = self.text[: self.header_end].rstrip() if self.header_end else ""
         header = SEPARATOR.join([imports, *body] if imports else body)

@@ -86,7 +86,7 @@ def random_file(seed: int, n: int = 60) -> str:
 def check_file(text: str) -> None:
     pf = parse_file(text)
     for d in pf.declarations:
-        needed = set(pf.dependencies(d))
+        needed = set(pf.header_dependencies(d))
         assert pf.header_for(d) == replay_header(pf, d.command_index, needed), d.name
 
 
@@ -122,3 +122,30 @@ def test_deeply_nested_scopes_need_no_recursion() -> None:
     header = pf.header_for(pf.declarations[-1])
     assert header.count("section") == depth and "theorem a" in header
     check_file(text + "theorem c : True := by exact a\n")
+
+
+def test_header_keeps_what_kept_commands_use() -> None:
+    """An instance and an attribute command are always kept, so the helpers they name must
+    be kept too, though the target itself never mentions them."""
+    text = (
+        "namespace C\n"
+        "def code : Nat → Nat := fun n => n\n"
+        "theorem code_inj (a b : Nat) (h : code a = code b) : a = b := h\n"
+        "theorem unrelated : True := trivial\n"
+        "instance : Inhabited Nat := ⟨code 0⟩\n"
+        "theorem simp_me (n : Nat) : code n = n := rfl\n"
+        "attribute [simp] simp_me\n"
+        "theorem target (n : Nat) : n = n := by\n  rfl\n"
+        "end C\n"
+    )
+    pf = parse_file(text)
+    decl = next(d for d in pf.declarations if d.name.endswith("target"))
+    header = pf.header_for(decl)
+    assert "def code" in header
+    assert "theorem simp_me" in header
+    assert "unrelated" not in header
+    assert "code_inj" not in header
+    assert pf.header_for(decl) == header  # a second, out-of-order call gives the same
+    first = next(d for d in pf.declarations if d.name.endswith("code_inj"))
+    assert "simp_me" not in pf.header_for(first)
+    assert pf.header_for(decl) == header
