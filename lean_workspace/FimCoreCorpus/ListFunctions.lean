@@ -491,12 +491,12 @@ theorem sum_isort (l : List Nat) : List.sum (isort l) = List.sum l := by
     rw [sum_insertSorted, ih]
 
 theorem mem_insertSorted_self (n : Nat) (l : List Nat) : List.Mem n (insertSorted n l) := by
-  cases l with
+  induction l with
   | nil => exact List.Mem.head []
-  | cons m t =>
+  | cons m t ih =>
     show List.Mem n (cond (Nat.ble n m) (n :: m :: t) (m :: insertSorted n t))
     cases Nat.ble n m with
     | true => exact List.Mem.head _
-    | false => exact List.Mem.tail m (mem_insertSorted_self n t)
+    | false => exact List.Mem.tail m ih
 
 end FimCoreCorpus.ListFunctions
