@@ -26,9 +26,11 @@ from fimrl.db.run_store import ensure_run, finish_run
 from fimrl.db.session import get_engine
 from fimrl.demo_report import write_report
 from fimrl.errors import FimrlError
-from fimrl.ingest import BUNDLED_CORPUS, build_into_db
+from fimrl.ingest import build_into_db, default_corpus
 from fimrl.services.manager import start_services
-from fimrl.verify.toolchain import doctor
+from fimrl.verify.factory import resolve_backend
+from fimrl.verify.prelude import DESCRIPTION as PRELUDE_DESCRIPTION
+from fimrl.verify.prelude import PreludeUnavailable, ensure_prelude
 
 console = Console()
 
@@ -50,15 +52,23 @@ def checker_note(settings: Settings) -> str:
             "EXACT-MATCH reference check (backend `exact`): NOT Lean verification — no "
             "Lean toolchain was used; a reward means the middle equals the reference text."
         )
+    if settings.verifier_backend == "prelude":
+        return (
+            f"{PRELUDE_DESCRIPTION}: Lean's real elaborator and kernel (backend `prelude`) "
+            "checking against fimrl's own FimCore library, not Lean's or Mathlib's."
+        )
     return f"Lean 4 via the `{settings.verifier_backend}` backend (the Lean compiler's verdict)."
 
 
-def choose_backend(settings: Settings) -> Settings:
-    """Lean when a full toolchain is present, else `exact` — said loudly, never hidden."""
+def choose_backend(settings: Settings) -> tuple[Settings, str]:
+    """The backend the demo uses and why: the configured one when ``FIMRL_VERIFIER_BACKEND``
+    is set, else ``auto`` (a full toolchain's REPL, else the prelude toolchain, else
+    `exact`), said loudly, never hidden."""
     if "FIMRL_VERIFIER_BACKEND" in os.environ:
-        return settings
-    report = doctor(settings)
-    return settings.model_copy(update={"verifier_backend": "repl" if report.full else "exact"})
+        name, why = resolve_backend(settings)
+    else:
+        name, why = resolve_backend(settings.model_copy(update={"verifier_backend": "auto"}))
+    return settings.model_copy(update={"verifier_backend": name}), why
 
 
 def _progress(engine: Engine, run_id: int) -> Progress:
@@ -131,19 +141,35 @@ def _fimrl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 def run_demo(settings: Settings, *, steps: int, timeout_s: float) -> Path:
-    settings = choose_backend(settings)
+    settings, why = choose_backend(settings)
     note = checker_note(settings)
     style = "bold yellow" if settings.verifier_backend == "exact" else "bold green"
+    if why:
+        console.print(why)
     console.print(f"[{style}]Rewards: {note}[/]")
+    if settings.verifier_backend == "prelude":
+        try:  # once here, before two worker processes would wait on each other's build
+            ensure_prelude(settings, progress=console.print)
+        except PreludeUnavailable as exc:
+            raise FimrlError(f"the prelude Lean toolchain cannot be built: {exc}") from None
+    corpus = default_corpus(settings.verifier_backend)
     urls = start_services(settings)
     console.print(f"services: postgres + redis ({urls.broker_url})")
     engine = get_engine(settings)
     migrate.upgrade(engine)
     with engine.connect() as conn:
-        have = conn.execute(text("SELECT count(*) FROM fim_tasks")).scalar_one()
+        have, prelude_tasks = conn.execute(
+            text("SELECT count(*), count(*) FILTER (WHERE header LIKE 'prelude%') FROM fim_tasks")
+        ).one()
     if not have:
-        summary = build_into_db(engine, [BUNDLED_CORPUS], settings)
-        console.print(f"tasks: {summary.stored} from {summary.files} files of the bundled corpus")
+        summary = build_into_db(engine, [corpus], settings)
+        console.print(f"tasks: {summary.stored} from {summary.files} files of {corpus.name}")
+    elif settings.verifier_backend == "prelude" and prelude_tasks < have:
+        raise FimrlError(
+            f"the database holds {have - prelude_tasks} tasks the prelude toolchain cannot "
+            "check (their header is not `prelude`): run the demo with a fresh state dir "
+            "(FIMRL_STATE_DIR), or set FIMRL_VERIFIER_BACKEND to a backend that can"
+        )
     run_name = f"demo-{time.strftime('%Y%m%d-%H%M%S')}"
     run_id = ensure_run(engine, run_name, kind="demo", config=settings.display())
     env = os.environ | {

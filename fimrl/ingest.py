@@ -18,10 +18,20 @@ from fimrl.config import Settings
 from fimrl.db.task_store import insert_tasks
 from fimrl.lean.fim import build_file
 from fimrl.lean.source import SkipFile
-from fimrl.resources import bundled_corpus_dir
+from fimrl.resources import bundled_corpus_dir, fimcore_corpus_dir
 
-#: The bundled corpus, the default source of `fimrl tasks build` and of the demo.
+#: The bundled core-Lean corpus: the default source of `fimrl tasks build` and the demo with
+#: a full Lean toolchain (or the `exact` checker).
 BUNDLED_CORPUS = bundled_corpus_dir()
+#: The FimCore corpus: tasks the prelude toolchain can check (``prelude`` + ``import FimCore``).
+FIMCORE_CORPUS = fimcore_corpus_dir()
+
+
+def default_corpus(backend: str) -> Path:
+    """The bundled corpus whose tasks ``backend`` can check."""
+    return FIMCORE_CORPUS if backend == "prelude" else BUNDLED_CORPUS
+
+
 SKIP_DIRS = {".lake", ".git", "build", "lake-packages"}
 
 

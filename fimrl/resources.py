@@ -51,4 +51,9 @@ def bundled_corpus_dir() -> Path:
     return lean_workspace_dir() / "FimCorpus"
 
 
-__all__ = ["bundled_corpus_dir", "lean_workspace_dir", "migrations_dir"]
+def fimcore_corpus_dir() -> Path:
+    """The FimCore corpus (``FimCoreCorpus/*.lean``): the prelude toolchain's tasks."""
+    return lean_workspace_dir() / "FimCoreCorpus"
+
+
+__all__ = ["bundled_corpus_dir", "fimcore_corpus_dir", "lean_workspace_dir", "migrations_dir"]

@@ -17,7 +17,8 @@ from fimrl.db.models import FimTask
 from fimrl.db.session import get_engine
 from fimrl.db.task_store import task_counts
 from fimrl.errors import FimrlError
-from fimrl.ingest import BUNDLED_CORPUS, build_into_db, lean_files
+from fimrl.ingest import build_into_db, default_corpus, lean_files
+from fimrl.verify.factory import resolve_backend
 
 app = typer.Typer(help="FIM tasks: build from Lean sources, inspect.", no_args_is_help=True)
 console = Console()
@@ -26,7 +27,9 @@ console = Console()
 @app.command("build")
 def build(
     paths: list[Path] = typer.Argument(
-        None, help="Files or directories (default: the bundled corpus)."
+        None,
+        help="Files or directories (default: the bundled corpus the configured verifier "
+        "backend can check: FimCoreCorpus for `prelude`, FimCorpus otherwise).",
     ),
     whole_proof: bool = typer.Option(
         False, "--whole-proof", help="Mask entire proofs only (miniF2F-style sets)."
@@ -34,7 +37,9 @@ def build(
 ) -> None:
     """Scan Lean sources into fim_tasks, with a progress bar and a summary."""
     settings = load_settings()
-    roots = [p.expanduser().resolve() for p in (paths or [BUNDLED_CORPUS])]
+    if not paths:
+        paths = [default_corpus(resolve_backend(settings)[0])]
+    roots = [p.expanduser().resolve() for p in paths]
     try:
         total = sum(1 for _ in lean_files(roots))
     except FileNotFoundError as exc:

@@ -261,6 +261,14 @@ def _checker_note(backends: Sequence[tuple[str, str | None, int]]) -> tuple[str,
             f"pass means the middle equals the reference text. Verdicts by backend: {parts}.",
             False,
         )
+    if "prelude" in names:
+        from fimrl.verify.prelude import DESCRIPTION
+
+        return (
+            f"Rewards are Lean's verdicts: {DESCRIPTION} for backend `prelude` (FimCore's own "
+            f"definitions, not Lean's or Mathlib's library). Verdicts by backend: {parts}.",
+            True,
+        )
     return f"Rewards are the Lean 4 checker's verdicts. Verdicts by backend: {parts}.", True
 
 
