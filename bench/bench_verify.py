@@ -46,7 +46,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,44 +90,75 @@ class Batch:
     messages: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class SeedTask:
+    """A FIM task the seeder stores, and the middles each group of it gets."""
+
+    decl_name: str
+    header: str
+    prefix: str
+    reference: str
+    #: ``middles(serial)``: the group's candidate middles; every one distinct across groups,
+    #: so the in-process verdict cache never answers.
+    middles: Callable[[int], list[str]]
+    suffix: str = "\n"
+
+
+def omega_tasks(n_tasks: int = 64) -> list[SeedTask]:
+    """The default tasks: ``n + i = i + n`` by ``omega``. Each group holds the reference,
+    the reference with other whitespace and a comment (passes the exact check), a wrong
+    tactic and a ``sorry`` (rejected by the guard)."""
+    return [
+        SeedTask(
+            decl_name=f"Bench.t{i}",
+            header="",
+            prefix=f"theorem Bench.t{i} (n : Nat) : n + {i} = {i} + n := by\n  ",
+            reference="omega",
+            middles=lambda s: [
+                f"omega -- {s}",
+                f"  omega  /- {s} -/",
+                f"simp [Nat.add_comm] -- {s}",
+                f"sorry -- {s}",
+            ],
+        )
+        for i in range(n_tasks)
+    ]
+
+
 class Seeder:
     """Writes FIM tasks once, then runs of groups through ``write_group`` on demand."""
 
-    def __init__(self, engine: Any, n_tasks: int = 64) -> None:
+    def __init__(self, engine: Any, tasks: Sequence[SeedTask] | None = None) -> None:
         from sqlalchemy.orm import Session
 
         from fimrl.db.models import FimTask
 
         self.engine = engine
         self.tag = uuid.uuid4().hex[:8]
+        self.tasks = list(tasks) if tasks is not None else omega_tasks()
         with Session(engine) as session:
-            tasks = [
+            rows = [
                 FimTask(
                     source="bench.lean",
-                    decl_name=f"Bench.t{i}",
+                    decl_name=t.decl_name,
                     decl_kind="theorem",
-                    header="",
-                    prefix=f"theorem Bench.t{i} (n : Nat) : n + {i} = {i} + n := by\n  ",
-                    middle="omega",
-                    suffix="\n",
+                    header=t.header,
+                    prefix=t.prefix,
+                    middle=t.reference,
+                    suffix=t.suffix,
                     span_kind="tactic",
                     split="train",
                     content_hash=f"{self.tag}{i:056x}",
                 )
-                for i in range(n_tasks)
+                for i, t in enumerate(self.tasks)
             ]
-            session.add_all(tasks)
+            session.add_all(rows)
             session.commit()
-            self.task_ids = [t.id for t in tasks]
+            self.task_ids = [r.id for r in rows]
         self.serial = 0
 
     def batch(self, n_candidates: int, label: str) -> Batch:
-        """``n_candidates`` (rounded up to whole groups of 4) in a run of their own.
-
-        Each group holds the reference, the reference with other whitespace and a comment
-        (passes the exact check), a wrong tactic and a ``sorry`` (rejected by the guard);
-        every middle is distinct, so the in-process verdict cache never answers.
-        """
+        """``n_candidates`` (rounded up to whole groups of 4) in a run of their own."""
         from sqlalchemy.orm import Session
 
         from fimrl.db.models import Run
@@ -143,12 +174,7 @@ class Seeder:
         for g in range(n_groups):
             s = self.serial
             self.serial += 1
-            middles = [
-                f"omega -- {s}",
-                f"  omega  /- {s} -/",
-                f"simp [Nat.add_comm] -- {s}",
-                f"sorry -- {s}",
-            ]
+            task = g % len(self.task_ids)
             rows = [
                 CandidateRow(
                     completion=m,
@@ -156,12 +182,12 @@ class Seeder:
                     token_ids=[1, 2, 3, 4],
                     behaviour_logprobs=[-0.5, -0.25, -0.125, -0.0625],
                 )
-                for m in middles
+                for m in self.tasks[task].middles(s)
             ]
             _, cids = write_group(
                 self.engine,
                 run_id=run_id,
-                task_id=self.task_ids[g % len(self.task_ids)],
+                task_id=self.task_ids[task],
                 policy_version=0,
                 candidates=rows,
             )
@@ -374,10 +400,12 @@ def _worker(
     kind: str,
     concurrency: int = 1,
     latency_s: float = 0.0,
+    backend: str = "exact",
+    **settings: Any,
 ) -> Any:
     """(worker, queue) for ``kind`` (``noop`` or ``verify``) on a fresh queue."""
     qname = f"bench-{kind}-{concurrency}-{uuid.uuid4().hex[:6]}"
-    extra: dict[str, Any] = {"verifier_backend": "exact"}
+    extra: dict[str, Any] = {"verifier_backend": backend, **settings}
     if latency_s:
         extra["checker_latency_s"] = latency_s
     env = worker_env(svc, qname, **extra)
@@ -401,14 +429,21 @@ def measure_throughput(
     rounds: int,
     concurrency: int = 1,
     latency_s: float = 0.0,
+    backend: str = "exact",
+    **settings: Any,
 ) -> dict[str, Any]:
     """The verify path alone: start a worker, warm it up, time ``rounds`` of ``n``."""
     warm = seeder.batch(GROUP_SIZE * 2 * concurrency, f"warm-{concurrency}")
     timed = [seeder.batch(n, f"verify-{concurrency}-{i}") for i in range(rounds)]
-    with _worker(svc, tmp, kind="verify", concurrency=concurrency, latency_s=latency_s) as (
-        worker,
-        queue,
-    ):
+    with _worker(
+        svc,
+        tmp,
+        kind="verify",
+        concurrency=concurrency,
+        latency_s=latency_s,
+        backend=backend,
+        **settings,
+    ) as (worker, queue):
         _verify_round(svc, queue, worker, warm)
         results = []
         for batch in timed:
