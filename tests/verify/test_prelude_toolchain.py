@@ -183,3 +183,26 @@ def test_lean_check_a_candidate_for_a_stored_task(settings: Settings, engine: An
     missing = _fimrl("lean", "check", "--task", "999999", "--middle", "rfl", env_extra=env)
     assert missing.returncode == 2
     assert "no task with id 999999" in missing.stderr
+
+
+def test_another_platform_gets_one_clear_line_and_auto_falls_back_to_exact(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from fimrl.verify.factory import resolve_backend
+    from fimrl.verify.prelude import PreludeUnavailable, locate_library
+
+    monkeypatch.setattr("fimrl.verify.prelude.wheel.platform.machine", lambda: "aarch64")
+    with pytest.raises(PreludeUnavailable, match="needs x86-64 Linux"):
+        locate_library()
+    settings = Settings(state_dir=tmp_path, verifier_backend="auto", lean_bin=str(tmp_path / "x"))
+    name, why = resolve_backend(settings)
+    assert name == "exact"
+    assert "NOT Lean" in why and "x86-64 Linux" in why
+
+
+def test_a_first_use_build_says_so_in_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="fimrl.verify.prelude.build"):
+        build_prelude(tmp_path, lean_workspace_dir())
+    assert any("prelude toolchain ready" in r.getMessage() for r in caplog.records)

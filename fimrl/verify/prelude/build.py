@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -45,6 +46,7 @@ from fimrl.verify.prelude.wheel import (
 
 __all__ = ["LIBRARY", "PreludeToolchain", "build_prelude", "library_sources"]
 
+log = logging.getLogger(__name__)
 LIBRARY = "FimCore"
 GENERATED = ("FimCore/Syntax.lean", "FimCore/Tactics.lean")
 _BUILD_FORMAT = "1"
@@ -191,8 +193,12 @@ def build_prelude(
     progress: Callable[[str], None] | None = None,
     rebuild: bool = False,
 ) -> PreludeToolchain:
-    """The toolchain for ``workspace``'s library, built under ``prelude_dir`` if needed."""
-    say = progress or (lambda _msg: None)
+    """The toolchain for ``workspace``'s library, built under ``prelude_dir`` if needed.
+
+    ``progress`` receives one line per build stage; without it the lines go to this
+    module's logger, so a worker building on first use says so in its log.
+    """
+    say = progress or log.info
     lib = locate_library()
     sources = library_sources(workspace)
     key, src_hash = _key(lib, sources)
