@@ -216,8 +216,10 @@ def _read_source(path: str) -> str:
     if path == "-":
         return sys.stdin.read()
     file = Path(path)
-    if not file.is_file():
+    if not file.exists():
         raise FimrlError(f"no such file: {path}")
+    if not file.is_file():
+        raise FimrlError(f"{path} is not a file (give one Lean file, or - for standard input)")
     try:
         return file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

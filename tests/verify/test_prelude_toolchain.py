@@ -150,6 +150,12 @@ def test_lean_check_command_gives_leans_verdict(tmp_path: Path) -> None:
     out = _fimrl("lean", "check", str(tmp_path / "missing.lean"), env_extra=env)
     assert out.returncode == 2
     assert "no such file" in out.stderr
+    out = _fimrl("lean", "check", str(tmp_path), env_extra=env)
+    assert (out.returncode, "is not a file" in out.stderr) == (2, True)
+    binary = tmp_path / "binary.lean"
+    binary.write_bytes(b"\xff\xfe")
+    out = _fimrl("lean", "check", str(binary), env_extra=env)
+    assert (out.returncode, "is not UTF-8 text" in out.stderr) == (2, True)
 
 
 def test_doctor_reports_the_prelude_toolchain(tmp_path: Path) -> None:
