@@ -74,17 +74,7 @@ def _requests(tasks: Sequence[Any], settings: Any) -> list[Any]:
     from fimrl.verify.types import CheckRequest, Limits
 
     limits = Limits.from_settings(settings)
-    return [
-        CheckRequest(
-            header=t.header,
-            prefix=t.prefix,
-            middle=t.middle,
-            suffix=t.suffix,
-            target=t.decl_name,
-            limits=limits,
-        )
-        for t in tasks
-    ]
+    return [CheckRequest.for_task(t, limits=limits) for t in tasks]
 
 
 def measure_build(builds: int) -> dict[str, Any]:

@@ -707,17 +707,7 @@ def measure_toolchain(k: int, settings: Any) -> dict[str, Any]:
         tasks += build_file(path, source=path.name, max_per_decl=1).tasks
         if len(tasks) >= k:
             break
-    requests = [
-        CheckRequest(
-            header=t.header,
-            prefix=t.prefix,
-            middle=t.middle,
-            suffix=t.suffix,
-            target=t.decl_name,
-            reference_middle=t.middle,
-        )
-        for t in tasks[:k]
-    ]
+    requests = [CheckRequest.for_task(t) for t in tasks[:k]]
     out: dict[str, Any] = {"lean_version": report.toolchain.lean_version, "checks": len(requests)}
     for backend in ("repl", "cli"):
         checker = (

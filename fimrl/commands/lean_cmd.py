@@ -274,13 +274,9 @@ def _check_candidate(settings: object, task_id: int, middle: str) -> dict[str, o
         row = session.get(FimTask, task_id)
         if row is None:
             raise FimrlError(f"no task with id {task_id}")
-        request = CheckRequest(
-            header=row.header,
-            prefix=row.prefix,
-            middle=middle,
-            suffix=row.suffix,
-            target=row.decl_name,
-            reference_middle=row.middle,
+        request = CheckRequest.for_task(
+            row,
+            middle,
             limits=Limits.from_settings(settings),  # type: ignore[arg-type]
         )
     try:

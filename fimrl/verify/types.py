@@ -95,6 +95,23 @@ class CheckRequest:
     reference_middle: str | None = None
     limits: Limits | None = None
 
+    @classmethod
+    def for_task(
+        cls, task: Any, middle: str | None = None, *, limits: Limits | None = None
+    ) -> CheckRequest:
+        """A request for a FIM task (a stored ``FimTask`` row or a freshly cut task: anything
+        with ``header``, ``prefix``, ``middle``, ``suffix`` and ``decl_name``); ``middle``
+        is the candidate, by default the task's own reference middle."""
+        return cls(
+            header=task.header,
+            prefix=task.prefix,
+            middle=task.middle if middle is None else middle,
+            suffix=task.suffix,
+            target=task.decl_name,
+            reference_middle=task.middle,
+            limits=limits,
+        )
+
     def full_text(self) -> str:
         """The candidate file as the task defines it (before the verifier's own additions)."""
         return self.header + self.prefix + self.middle + self.suffix

@@ -47,12 +47,7 @@ def test_fim_tasks_cut_from_the_corpus_pass_with_their_reference_middle(
     ][::4]
     assert {t.span_kind for t in tasks} >= {"tactic", "tactic_run", "subproof", "proof"}
     checker = PreludeChecker(prelude_toolchain, tmp_dir=tmp_path)
-    requests = [
-        CheckRequest(
-            header=t.header, prefix=t.prefix, middle=t.middle, suffix=t.suffix, target=t.decl_name
-        )
-        for t in tasks
-    ]
+    requests = [CheckRequest.for_task(t) for t in tasks]
     with ThreadPoolExecutor(max_workers=2) as pool:
         verdicts = list(pool.map(checker.check, requests))
     failed = [
