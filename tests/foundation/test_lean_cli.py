@@ -12,10 +12,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from ..helpers import run_fimrl
 
 REPO = Path(__file__).resolve().parents[2]
 PINNED = (REPO / "lean_workspace" / "lean-toolchain").read_text().strip()
@@ -44,14 +45,7 @@ def bare_env(tmp_path: Path) -> dict[str, str]:
 
 
 def fimrl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fimrl.cli", *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_fimrl(env, *args, timeout=120)
 
 
 def test_doctor_names_every_missing_piece_and_its_fix(bare_env: dict[str, str]) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from fimrl.verify.prelude.names import demangle, mangle
 from fimrl.verify.prelude_checker import PreludeChecker
 from fimrl.verify.types import CheckRequest
 
-from ..helpers import settings_env, store_omega_task
+from ..helpers import run_fimrl, settings_env, store_omega_task
 
 
 @pytest.mark.parametrize(
@@ -117,17 +117,7 @@ def test_a_broken_placeholder_is_named_by_the_self_test_and_checks_give_error(
 def _fimrl(
     *args: str, env_extra: dict[str, str], stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    import os
-
-    env = dict(os.environ) | env_extra
-    return subprocess.run(
-        [sys.executable, "-m", "fimrl.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=300,
-    )
+    return run_fimrl(dict(os.environ) | env_extra, *args, stdin=stdin)
 
 
 def test_lean_check_command_gives_leans_verdict(tmp_path: Path) -> None:
