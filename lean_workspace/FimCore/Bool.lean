@@ -53,3 +53,25 @@ theorem if_neg {c : Prop} [d : Decidable c] (h : ¬c) {α : Sort u} {t e : α} :
   cases d with
   | isTrue hc => exact absurd hc h
   | isFalse _ => rfl
+
+-- What `simp` uses by name to decide an `if` whose condition it rewrote to `True`/`False`.
+theorem ite_eq_left_of_eq_true {α : Sort u} {c : Prop} {inst : Decidable c} (a b : α)
+    (h : c = True) : (if c then a else b) = a := by
+  cases inst with
+  | isTrue _ => rfl
+  | isFalse hn => exact absurd (of_eq_true h) hn
+theorem ite_eq_right_of_eq_false {α : Sort u} {c : Prop} {inst : Decidable c} (a b : α)
+    (h : c = False) : (if c then a else b) = b := by
+  cases inst with
+  | isTrue hc => exact False.elim (h ▸ hc)
+  | isFalse _ => rfl
+theorem dite_eq_left_of_eq_true {α : Sort u} {c : Prop} {inst : Decidable c} {t : c → α}
+    {e : ¬c → α} (h : c = True) : dite c t e = t (of_eq_true h) := by
+  cases inst with
+  | isTrue _ => rfl
+  | isFalse hn => exact absurd (of_eq_true h) hn
+theorem dite_eq_right_of_eq_false {α : Sort u} {c : Prop} {inst : Decidable c} {t : c → α}
+    {e : ¬c → α} (h : c = False) : dite c t e = e (fun hc => h ▸ hc) := by
+  cases inst with
+  | isTrue hc => exact False.elim (h ▸ hc)
+  | isFalse _ => rfl

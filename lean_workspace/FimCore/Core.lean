@@ -71,6 +71,10 @@ theorem congr {α : Sort u} {β : Sort v} {f₁ f₂ : α → β} {a₁ a₂ : �
 theorem congrFun {α : Sort u} {β : α → Sort v} {f g : (x : α) → β x} (h : Eq f g) (a : α) :
     Eq (f a) (g a) :=
   @Eq.ndrec ((x : α) → β x) f (fun k => Eq (f a) (k a)) rfl g h
+/-- The non-dependent `congrFun`, which `simp` uses to rewrite inside applications. -/
+theorem congrFun' {α : Sort u} {β : Sort v} {f g : α → β} (h : Eq f g) (a : α) :
+    Eq (f a) (g a) :=
+  congrFun h a
 def Eq.mpr {α β : Sort u} (h : Eq α β) (b : β) : α := Eq.ndrec (motive := fun t => t) b (Eq.symm h)
 def Eq.mp {α β : Sort u} (h : Eq α β) (a : α) : β := Eq.ndrec (motive := fun t => t) a h
 def Ne {α : Sort u} (a b : α) : Prop := Not (Eq a b)
@@ -243,6 +247,11 @@ def Nat.decEq (n m : Nat) : Decidable (Eq n m) :=
     (fun h => isTrue (Nat.eq_of_beq_eq_true n m h)) rfl
 instance : DecidableEq Nat := Nat.decEq
 
+/-- Constructor index of `Bool`, for `cases`/`contradiction` on `true = false` (declared here:
+generating it needs `Nat`, which comes after `Bool`). -/
+def Bool.ctorIdx (b : Bool) : Nat :=
+  Bool.casesOn (motive := fun _ => Nat) b Nat.zero (Nat.succ Nat.zero)
+
 theorem Nat.beq_refl (n : Nat) : Eq (Nat.beq n n) true :=
   Nat.rec (motive := fun n => Eq (Nat.beq n n) true) rfl (fun _ ih => ih) n
 /-- How `cases`, `injection` and `noConfusion` tell constructors apart: equal values have
@@ -312,6 +321,7 @@ class BEq (α : Type u) where
 @[default_instance] instance instHAppend {α : Type u} [Append α] : HAppend α α α :=
   ⟨fun a b => Append.append a b⟩
 instance instAddNat : Add Nat := ⟨Nat.add⟩
+attribute [match_pattern] Nat.add Add.add HAdd.hAdd
 instance instSubNat : Sub Nat := ⟨Nat.sub⟩
 instance instMulNat : Mul Nat := ⟨Nat.mul⟩
 instance instPowNat : Pow Nat Nat := ⟨Nat.pow⟩

@@ -45,6 +45,9 @@ theorem Iff.trans {a b c : Prop} (h₁ : a ↔ b) (h₂ : b ↔ c) : a ↔ c :=
 theorem Iff.of_eq {a b : Prop} (h : a = b) : a ↔ b := by subst h; exact Iff.rfl
 theorem iff_of_true {a b : Prop} (ha : a) (hb : b) : a ↔ b := ⟨fun _ => hb, fun _ => ha⟩
 instance : Trans Iff Iff Iff := ⟨Iff.trans⟩
+/-- `calc` chains that mix `=` with another relation (`a ≤ b`, `_ = c`). -/
+instance {α : Sort u} {β : Sort v} (r : α → β → Prop) : Trans r Eq r := ⟨fun h e => e ▸ h⟩
+instance {α : Sort u} {β : Sort v} (r : α → β → Prop) : Trans Eq r r := ⟨fun e h => e ▸ h⟩
 
 theorem Exists.elim {α : Sort u} {p : α → Prop} {b : Prop} (h : ∃ x, p x)
     (h' : ∀ a, p a → b) : b := by
@@ -62,6 +65,20 @@ theorem Eq.congr_left {α : Sort u} {a b c : α} (h : a = b) : a = c ↔ b = c :
 theorem eq_comm {α : Sort u} {a b : α} : a = b ↔ b = a := ⟨Eq.symm, Eq.symm⟩
 theorem ne_comm {α : Sort u} {a b : α} : a ≠ b ↔ b ≠ a := ⟨Ne.symm, Ne.symm⟩
 theorem Eq.mpr_prop {p q : Prop} (h₁ : p = q) (h₂ : q) : p := h₁ ▸ h₂
+
+-- Congruence facts `simp` uses by name to rewrite under binders and implications.
+theorem implies_congr {p₁ p₂ : Sort u} {q₁ q₂ : Sort v} (h₁ : p₁ = p₂) (h₂ : q₁ = q₂) :
+    (p₁ → q₁) = (p₂ → q₂) := by
+  subst h₁; subst h₂; rfl
+theorem forall_congr {α : Sort u} {p q : α → Prop} (h : ∀ a, p a = q a) :
+    (∀ a, p a) = (∀ a, q a) :=
+  propext ⟨fun hp a => h a ▸ hp a, fun hq a => (h a).symm ▸ hq a⟩
+theorem implies_congr_ctx {p₁ p₂ q₁ q₂ : Prop} (h₁ : p₁ = p₂) (h₂ : p₂ → q₁ = q₂) :
+    (p₁ → q₁) = (p₂ → q₂) :=
+  propext ⟨fun f hp => h₂ hp ▸ f (h₁.symm ▸ hp), fun g hp => (h₂ (h₁ ▸ hp)).symm ▸ g (h₁ ▸ hp)⟩
+theorem implies_dep_congr_ctx {p₁ p₂ q₁ : Prop} (h₁ : p₁ = p₂) {q₂ : p₂ → Prop}
+    (h₂ : (h : p₂) → q₁ = q₂ h) : (p₁ → q₁) = ((h : p₂) → q₂ h) :=
+  propext ⟨fun f hp => h₂ hp ▸ f (h₁.symm ▸ hp), fun g hp => (h₂ (h₁ ▸ hp)).symm ▸ g (h₁ ▸ hp)⟩
 
 -- Decidability of the connectives: `decide` evaluates compound propositions.
 instance instDecidableNot {p : Prop} [dp : Decidable p] : Decidable (¬p) :=
