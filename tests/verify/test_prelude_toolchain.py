@@ -202,3 +202,32 @@ def test_a_first_use_build_says_so_in_the_log(
     with caplog.at_level("INFO", logger="fimrl.verify.prelude.build"):
         build_prelude(tmp_path, lean_workspace_dir())
     assert any("prelude toolchain ready" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "proof",
+    [
+        "theorem a1 (l : List Nat) : (l ++ []).length = l.length := by simp",
+        "theorem a2 (f : Nat → Nat) (x : Nat) : f (x + 0) = f x := by simp",
+        "theorem a3 (p : Prop) : (p ∧ True) ↔ p := by simp",
+        "theorem a4 (h : true = false) : False := by cases h",
+        "def dbl : Nat → Nat\n  | 0 => 0\n  | n + 1 => dbl n + 2\n"
+        "theorem a5 (n : Nat) : dbl n = 2 * n := by\n  induction n with\n  | zero => rfl\n"
+        "  | succ k ih => simp [dbl, ih]; rw [Nat.mul_succ]",
+        "def pick (c : Bool) (a b : Nat) : Nat := if c = true then a else b\n"
+        "theorem a6 : pick true 1 2 = 1 := by simp [pick]",
+        "theorem a7 (a b : Nat) (h : a ≤ b) (e : b = 3) : a ≤ 3 := by\n"
+        "  calc a ≤ b := h\n    _ = 3 := e",
+    ],
+)
+def test_fimcore_supports_what_simp_cases_match_and_calc_look_up(
+    prelude_toolchain: PreludeToolchain, proof: str
+) -> None:
+    from fimrl.verify.file_check import check_file
+
+    verdict = check_file(
+        prelude_toolchain.header + proof + "\n",
+        prelude_toolchain.lean_cmd(),
+        env=prelude_toolchain.env(),
+    )
+    assert verdict.status == "pass", verdict.detail
