@@ -186,6 +186,30 @@ class Settings(BaseSettings):
     use_lora: bool = Field(default=False)
     max_steps: int = Field(default=3, ge=1, description="Learner steps of `fimrl demo`.")
 
+    # --- supervised FIM warm-up (policy version 0 of an RL run that starts from it) ---------
+    warmup_steps: int = Field(default=24, ge=1, description="Optimizer steps of the warm-up.")
+    warmup_batch_size: int = Field(default=8, ge=1, description="Sequences per warm-up step.")
+    warmup_learning_rate: float = Field(
+        default=2e-4, gt=0, description="Peak warm-up rate (linear decay, 10 % warm-up)."
+    )
+    warmup_max_length: int = Field(
+        default=512,
+        ge=16,
+        description="Longest prompt + reference middle in tokens; longer examples are left out "
+        "(a truncated answer would teach a wrong one), and counted.",
+    )
+    warmup_trainable_layers: int | None = Field(
+        default=None,
+        ge=0,
+        description="Train only the top N decoder layers (and the final norm); unset: all "
+        "weights. Backward stops early: cheaper on a CPU.",
+    )
+    warmup_precision: Literal["auto", "bf16", "fp32"] = Field(
+        default="auto",
+        description="`auto`: bf16 autocast on a GPU with bf16 or a CPU with native bf16 "
+        "(avx512_bf16/AMX), else fp32.",
+    )
+
     # --- workers ----------------------------------------------------------------------------------
     worker_concurrency: int = Field(default=2, ge=1)
     worker_max_tasks_per_child: int = Field(default=500, ge=1)

