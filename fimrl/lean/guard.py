@@ -159,6 +159,7 @@ GUARD_RULES: Final[frozenset[str]] = frozenset(
         "trailing_line_comment",
         "interpolated_string",
         "forbidden_string",
+        "empty",
     }
 )
 
@@ -315,6 +316,11 @@ def guard(
         return _reject("unterminated", exc.message + f" at offset {exc.offset}")
 
     significant = [t for t in tokens if t.kind not in TRIVIA]
+    if not significant:
+        # Nothing but blanks and comments: no answer. Some holes are dispensable (the proof
+        # closes without them), and rewarding an empty fill would teach a policy to write
+        # nothing, or garbage that extraction throws away.
+        return _reject("empty", "the middle holds no Lean (only blanks or comments)")
     for tok in significant:
         result = _check_token(tok)
         if not result.ok:

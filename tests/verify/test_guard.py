@@ -218,5 +218,12 @@ def test_every_documented_rule_name_is_reachable() -> None:
         guard(b"\xff", max_bytes=5).rule,
         guard("\x00", max_bytes=5).rule,
         guard("x --", max_bytes=MAX, suffix="y").rule,
+        guard("  -- nothing\n", max_bytes=MAX).rule,
     }
     assert seen == GUARD_RULES
+
+
+@pytest.mark.parametrize("middle", ["", "   ", "\n  \n", "-- cases q", "/- rfl -/"])
+def test_an_empty_answer_is_no_answer(middle: str) -> None:
+    # A dispensable hole (the proof closes without it) must not reward writing nothing.
+    assert rule_of(middle, prefix="theorem t : True := by\n  ", suffix="\n  trivial") == "empty"
