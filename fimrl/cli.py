@@ -20,6 +20,7 @@ from fimrl.commands import (
     sql_cmd,
     tasks_cmd,
     trainer_cmd,
+    warmup_cmd,
     workers_cmd,
 )
 from fimrl.errors import FimrlError
@@ -38,6 +39,7 @@ app.add_typer(tasks_cmd.app, name="tasks")
 app.add_typer(learner_cmd.app, name="learner")
 app.add_typer(trainer_cmd.app, name="trainer")
 app.add_typer(metrics_cmd.app, name="metrics")
+app.add_typer(warmup_cmd.app, name="warmup")
 app.command("demo")(demo_cmd.demo)
 app.add_typer(eval_cmd.app, name="eval")
 app.command("report")(report_cmd.report)

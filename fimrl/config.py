@@ -184,7 +184,9 @@ class Settings(BaseSettings):
     checkpoint_every: int = Field(default=1, ge=1, description="K: steps between versions.")
     skip_zero_variance: bool = Field(default=True)
     use_lora: bool = Field(default=False)
-    max_steps: int = Field(default=3, ge=1, description="Learner steps of `fimrl demo`.")
+    max_steps: int = Field(
+        default=40, ge=1, description="Most learner steps of `fimrl demo` (see also --minutes)."
+    )
 
     # --- supervised FIM warm-up (policy version 0 of an RL run that starts from it) ---------
     warmup_steps: int = Field(default=24, ge=1, description="Optimizer steps of the warm-up.")

@@ -21,7 +21,10 @@ __all__ = [
     "bar_counts",
     "empty_figure",
     "histograms",
+    "integer_x",
     "passk_vs_step",
+    "png_bytes",
+    "pyplot",
     "reward_over_steps",
     "span_kinds_vs_step",
 ]
@@ -29,7 +32,7 @@ __all__ = [
 DPI = 100
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -38,8 +41,8 @@ def _pyplot() -> Any:
     return plt
 
 
-def _png(fig: Any) -> bytes:
-    plt = _pyplot()
+def png_bytes(fig: Any) -> bytes:
+    plt = pyplot()
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png", dpi=DPI)
@@ -47,7 +50,7 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def _integer_x(ax: Any) -> None:
+def integer_x(ax: Any) -> None:
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -55,13 +58,13 @@ def _integer_x(ax: Any) -> None:
 
 def empty_figure(message: str, *, title: str = "") -> bytes:
     """A small figure that says why there is no data (a report keeps its layout)."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 1.6))
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=10)
     if title:
         ax.set_title(title)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _errorbar_series(
@@ -79,7 +82,7 @@ def passk_vs_step(points: Sequence[StepPoint], *, title: str) -> bytes:
     """pass@k (95% bootstrap intervals) against learner step: all tasks, and whole proofs."""
     if not points:
         return empty_figure("no evaluated versions yet (fimrl eval run)", title=title)
-    plt = _pyplot()
+    plt = pyplot()
     panels = ["all"] + (
         [WHOLE_PROOF_KIND] if any(p.breakdown == WHOLE_PROOF_KIND for p in points) else []
     )
@@ -94,18 +97,18 @@ def passk_vs_step(points: Sequence[StepPoint], *, title: str) -> bytes:
         ax.set_xlabel("learner step of the policy version")
         ax.set_ylabel("pass@k (95% CI over tasks)")
         ax.set_ylim(-0.03, 1.03)
-        _integer_x(ax)
+        integer_x(ax)
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def span_kinds_vs_step(points: Sequence[StepPoint], *, title: str) -> bytes:
     """One panel per k: pass@k per span kind (and all tasks) against learner step."""
     if not points:
         return empty_figure("no evaluated versions yet (fimrl eval run)", title=title)
-    plt = _pyplot()
+    plt = pyplot()
     ks = sorted({p.k for p in points})
     fig, axes = plt.subplots(1, len(ks), figsize=(5.2 * len(ks), 4.2), squeeze=False)
     keys = ["all", *sorted({p.breakdown for p in points} - {"all"})]
@@ -119,11 +122,11 @@ def span_kinds_vs_step(points: Sequence[StepPoint], *, title: str) -> bytes:
         ax.set_xlabel("learner step")
         ax.set_ylabel(f"pass@{k}")
         ax.set_ylim(-0.03, 1.03)
-        _integer_x(ax)
+        integer_x(ax)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.suptitle(title)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def reward_over_steps(
@@ -137,18 +140,18 @@ def reward_over_steps(
     """Mean reward and pass rate of the groups each step trained on."""
     if not steps:
         return empty_figure("no learner steps yet", title=title)
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 4))
     ax.plot(steps, [float("nan") if r is None else r for r in reward], "s--", label="mean reward")
     ax.plot(steps, [float("nan") if p is None else p for p in pass_rate], "o-", label="pass rate")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of candidates")
     ax.set_ylim(-0.03, 1.03)
-    _integer_x(ax)
+    integer_x(ax)
     ax.grid(alpha=0.3)
     ax.legend()
     ax.set_title(title)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def histograms(
@@ -158,7 +161,7 @@ def histograms(
     present = {k: list(v) for k, v in series.items() if v}
     if not present:
         return empty_figure("no verifications yet", title=title)
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 4))
     for label, values in sorted(present.items()):
         ax.hist(values, bins=bins, alpha=0.65, label=f"{label} (n={len(values)})")
@@ -167,7 +170,7 @@ def histograms(
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def bar_counts(
@@ -176,7 +179,7 @@ def bar_counts(
     """Horizontal bars: ``counts[category][series]`` (e.g. guard rule x train/eval)."""
     if not counts:
         return empty_figure("none", title=title)
-    plt = _pyplot()
+    plt = pyplot()
     cats = sorted(counts, key=lambda c: -sum(counts[c].values()))
     series = sorted({s for c in counts.values() for s in c})
     fig, ax = plt.subplots(figsize=(8, max(2.2, 0.45 * len(cats) + 1.2)))
@@ -191,4 +194,4 @@ def bar_counts(
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3, axis="x")
-    return _png(fig)
+    return png_bytes(fig)

@@ -17,7 +17,6 @@ import logging
 import math
 import random
 import shutil
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -174,8 +173,10 @@ def train_warmup(
     The checkpoint is written next to ``out_dir`` and renamed into place with its
     ``fimrl-warmup.json`` last, so a directory with that file is always complete.
     """
+    import datasets
     import torch
     from datasets import Dataset
+    from transformers import PrinterCallback
     from trl import SFTConfig, SFTTrainer
 
     config.validate()
@@ -209,7 +210,8 @@ def train_warmup(
         report_to="none",
         use_cpu=not torch.cuda.is_available(),
         bf16=config.bf16,
-        disable_tqdm=not sys.stderr.isatty(),
+        # Progress is ours (on_log: a rich bar or plain lines), not tqdm's or a dict print.
+        disable_tqdm=True,
         dataloader_num_workers=0,
     )
     losses: list[tuple[int, float]] = []
@@ -221,13 +223,18 @@ def train_warmup(
 
     if config.trainable_layers is not None:
         freeze_below(model, config.trainable_layers)
-    trainer = SFTTrainer(
-        model=model,
-        args=args,
-        train_dataset=dataset,
-        processing_class=tokenizer,
-        callbacks=[_progress_callback(record, config.steps)],
-    )
+    datasets.disable_progress_bars()
+    try:
+        trainer = SFTTrainer(
+            model=model,
+            args=args,
+            train_dataset=dataset,
+            processing_class=tokenizer,
+            callbacks=[_progress_callback(record, config.steps)],
+        )
+    finally:
+        datasets.enable_progress_bars()
+    trainer.remove_callback(PrinterCallback)
     started = time.monotonic()
     trainer.train()
     seconds = time.monotonic() - started
