@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,6 +23,7 @@ from pydantic_settings import (
 
 from fimrl.errors import FimrlError
 from fimrl.resources import SOURCE_ROOT, lean_workspace_dir
+from fimrl.rollout.curriculum import DEFAULT_CURRICULUM, CurriculumStage, validate_schedule
 
 #: The checkout around the package (see :data:`fimrl.resources.SOURCE_ROOT`).
 REPO_ROOT = SOURCE_ROOT
@@ -160,6 +161,16 @@ class Settings(BaseSettings):
         description="Share of each trainer batch drawn from tasks whose pass rate in this run is "
         "strictly between 0 and 1 (once verdicts exist); the rest is uniform over the train split.",
     )
+    curriculum: list[CurriculumStage] = Field(
+        default_factory=lambda: list(DEFAULT_CURRICULUM),
+        description="Stages of the trainer's task sampling, easy first: span kind weights, "
+        "max_middle_lines, and the recent pass rate (advance_at) that starts the next stage. "
+        "[] samples every train task uniformly. JSON in FIMRL_CURRICULUM, an array of tables "
+        "in TOML.",
+    )
+    curriculum_window: int = Field(
+        default=64, ge=1, description="Verdicts the curriculum's pass rate is taken over."
+    )
     temperature: float = Field(default=1.0, gt=0)
     top_p: float = Field(default=1.0, gt=0, le=1)
     max_new_tokens: int = Field(default=64, ge=1)
@@ -222,6 +233,12 @@ class Settings(BaseSettings):
         """Where the prelude Lean toolchain is built: ``prelude_dir`` or <state_dir>/prelude."""
         return self.prelude_dir or self.state_dir / "prelude"
 
+    @field_validator("curriculum", mode="after")
+    @classmethod
+    def _schedule(cls, value: list[CurriculumStage]) -> list[CurriculumStage]:
+        validate_schedule(value)
+        return value
+
     @field_validator("state_dir", "lean_workspace", mode="after")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
@@ -253,6 +270,8 @@ class Settings(BaseSettings):
                 value = mask_url(value.get_secret_value())
             elif isinstance(value, Path):
                 value = str(value)
+            elif isinstance(value, list):
+                value = [v.model_dump() if isinstance(v, BaseModel) else v for v in value]
             out[name] = value
         return out
 

@@ -7,8 +7,12 @@ tasks whose pass rate is strictly between 0 and 1. The rest is uniform over the 
 unseen tasks keep being tried and a task's rate can move. Before any verdict exists the whole
 batch is uniform.
 
-Pass rates are computed in SQL from this run's verifications (never from an in-memory counter),
-and refreshed at most every ``refresh_s`` seconds, so a restarted trainer samples as before.
+With a curriculum (:mod:`fimrl.rollout.curriculum`) only the current stage's tasks are
+eligible, and the uniform part of a batch draws span kinds by the stage's weights.
+
+Pass rates and the curriculum stage are computed in SQL from this run's verifications (never
+from an in-memory counter), and refreshed at most every ``refresh_s`` seconds, so a restarted
+trainer samples as before.
 """
 
 from __future__ import annotations
@@ -19,6 +23,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
+
+from fimrl.rollout.curriculum import (
+    CurriculumStage,
+    StageState,
+    current_stage,
+    eligible,
+    middle_lines_sql,
+)
 
 __all__ = ["SampledTask", "TaskSampler"]
 
@@ -53,7 +65,9 @@ class TaskSampler:
         frontier_fraction: share of a batch drawn from tasks with 0 < pass rate < 1, once any
             exist (0 disables, 1 samples only the frontier while it is large enough).
         seed: seeds the sampler's RNG.
-        refresh_s: how stale the task list and the pass rates may be.
+        refresh_s: how stale the task list, the pass rates and the stage may be.
+        curriculum: the stages (None or empty: every train task, uniformly).
+        curriculum_window: verdicts a stage's pass rate is taken over.
     """
 
     def __init__(
@@ -65,6 +79,8 @@ class TaskSampler:
         frontier_fraction: float = 0.5,
         seed: int = 0,
         refresh_s: float = 30.0,
+        curriculum: Sequence[CurriculumStage] | None = None,
+        curriculum_window: int = 64,
     ) -> None:
         if not 0.0 <= frontier_fraction <= 1.0:
             raise ValueError("frontier_fraction must be in [0, 1]")
@@ -76,8 +92,13 @@ class TaskSampler:
         self.rng = random.Random(seed)
         self.excluded: dict[int, str] = {}
         self._task_ids: list[int] = []
+        self._kind_of: dict[int, str] = {}
+        self._lines_of: dict[int, int] = {}
         self._rates: dict[int, float] = {}
         self._loaded_at = float("-inf")
+        self.curriculum = list(curriculum or [])
+        self.curriculum_window = curriculum_window
+        self.stage: StageState | None = None
 
     def exclude(self, task_id: int, reason: str) -> None:
         """Never sample ``task_id`` again in this process (e.g. its prompt is too long)."""
@@ -88,12 +109,23 @@ class TaskSampler:
         if not force and time.monotonic() - self._loaded_at < self.refresh_s:
             return
         with self.engine.connect() as conn:
-            ids = conn.execute(
-                text("SELECT id FROM fim_tasks WHERE split = :s ORDER BY id"), {"s": self.split}
-            ).scalars()
-            self._task_ids = [int(i) for i in ids]
+            tasks = conn.execute(
+                text(
+                    f"SELECT id, span_kind, {middle_lines_sql()} AS lines FROM fim_tasks "
+                    "WHERE split = :s ORDER BY id"
+                ),
+                {"s": self.split},
+            ).all()
             rows = conn.execute(text(_PASS_RATES), {"run": self.run_id}).all()
+        self._task_ids = [int(t.id) for t in tasks]
+        self._kind_of = {int(t.id): t.span_kind for t in tasks}
+        self._lines_of = {int(t.id): int(t.lines) for t in tasks}
         self._rates = {int(r.task_id): float(r.rate) for r in rows}
+        if self.curriculum:
+            floor = self.stage.index if self.stage is not None else 0
+            self.stage = current_stage(
+                self.engine, self.run_id, self.curriculum, self.curriculum_window, floor=floor
+            )
         self._loaded_at = time.monotonic()
 
     def pass_rates(self) -> dict[int, float]:
@@ -102,16 +134,39 @@ class TaskSampler:
         return dict(self._rates)
 
     def pick(self, k: int) -> list[int]:
-        """Up to ``k`` distinct task ids: the frontier share first, the rest uniform."""
+        """Up to ``k`` distinct task ids: the frontier share first, the rest by the stage mix."""
         self.refresh()
-        candidates = [t for t in self._task_ids if t not in self.excluded]
+        usable = [t for t in self._task_ids if t not in self.excluded]
+        candidates = [t for t in usable if self._eligible(t)]
+        if not candidates and self.stage is not None:
+            # A stage the corpus has no task for must not stall the trainer: sample them all.
+            candidates = usable
         frontier = [t for t in candidates if 0.0 < self._rates.get(t, 0.0) < 1.0]
         want_frontier = min(len(frontier), round(k * self.frontier_fraction))
         picked = self.rng.sample(frontier, want_frontier) if want_frontier else []
         chosen = set(picked)
         rest = [t for t in candidates if t not in chosen]
-        picked += self.rng.sample(rest, min(k - len(picked), len(rest)))
+        if self.stage is None or not any(self._eligible(t) for t in rest):
+            picked += self.rng.sample(rest, min(k - len(picked), len(rest)))
+            return picked
+        by_kind: dict[str, list[int]] = {}
+        for t in rest:
+            by_kind.setdefault(self._kind_of[t], []).append(t)
+        weights = self.curriculum[self.stage.index].span_kinds
+        while len(picked) < k and by_kind:
+            kinds = sorted(by_kind)
+            kind = self.rng.choices(kinds, weights=[weights[x] for x in kinds])[0]
+            pool = by_kind[kind]
+            picked.append(pool.pop(self.rng.randrange(len(pool))))
+            if not pool:
+                del by_kind[kind]
         return picked
+
+    def _eligible(self, task_id: int) -> bool:
+        if self.stage is None:
+            return True
+        stage = self.curriculum[self.stage.index]
+        return eligible(stage, self._kind_of[task_id], self._lines_of[task_id])
 
     def sample(self, k: int) -> list[SampledTask]:
         """Up to ``k`` tasks (fewer only when the split has fewer usable tasks)."""

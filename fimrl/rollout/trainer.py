@@ -194,6 +194,7 @@ class Trainer:
         self.queue = VerifyQueue(settings)
         self.run_id: int | None = None
         self.sampler: TaskSampler | None = None
+        self._logged_stage: int | None = None
         self.version = 0  # the policy version whose weights the backend holds
         self.latest_version = 0
         self.pending: list[PendingGroup] = []
@@ -271,6 +272,7 @@ class Trainer:
         assert self.sampler is not None
         t_tasks = time.monotonic()
         tasks = self.sampler.sample(min(self.settings.tasks_per_batch, room))
+        self._log_stage()
         if not tasks:
             self._wait("waiting: no train tasks")
             return None
@@ -345,8 +347,16 @@ class Trainer:
             frontier_fraction=self.settings.task_frontier_fraction,
             seed=self._seed_base,
             refresh_s=self.options.task_refresh_s,
+            curriculum=self.settings.curriculum,
+            curriculum_window=self.settings.curriculum_window,
         )
         self.run_id = run_id
+
+    def _log_stage(self) -> None:
+        stage = self.sampler.stage if self.sampler is not None else None
+        if stage is not None and stage.index != self._logged_stage:
+            log.info("curriculum: %s", stage.describe(self.settings.curriculum_window))
+            self._logged_stage = stage.index
 
     def _batch_seed(self, batch: int) -> int:
         return (self._seed_base * 7919 + batch) % (2**31)
@@ -538,6 +548,11 @@ class Trainer:
             "max_inflight_groups": self.settings.max_inflight_groups,
             "batches": self.batches,
             "pending_in_memory": len(self.pending),
+            "curriculum_stage": (
+                self.sampler.stage.describe(self.settings.curriculum_window)
+                if self.sampler is not None and self.sampler.stage is not None
+                else None
+            ),
             "candidates_per_s": round(candidates / wall, 3) if wall > 0 else 0.0,
             "completion_tokens_per_s": round(tokens / wall, 3) if wall > 0 else 0.0,
             **self.metrics,
