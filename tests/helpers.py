@@ -147,3 +147,32 @@ def store_omega_task(
         session.add(task)
         session.commit()
         return task.id
+
+
+def store_verdicts(engine: Any, run_id: int, task_id: int, results: list[str]) -> int:
+    """One group of ``task_id`` in ``run_id`` whose candidates got ``results`` (verdicts, in
+    order, reward 1 for a pass); returns the group id."""
+    from fimrl.db.rollout_store import CandidateRow, write_group
+    from fimrl.db.verdict_store import record_verdict
+
+    group, cands = write_group(
+        engine,
+        run_id=run_id,
+        task_id=task_id,
+        policy_version=0,
+        candidates=[CandidateRow("x", "x", [1], [-0.1]) for _ in results],
+    )
+    for cand, verdict in zip(cands, results, strict=True):
+        record_verdict(
+            engine,
+            candidate_id=cand,
+            group_id=group,
+            verdict={
+                "verdict": verdict,
+                "reward": float(verdict == "pass"),
+                "duration_s": 0.0,
+                "backend": "exact",
+                "worker_host": "test",
+            },
+        )
+    return group

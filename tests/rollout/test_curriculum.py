@@ -10,13 +10,11 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from fimrl.config import Settings
-from fimrl.db.rollout_store import CandidateRow, write_group
 from fimrl.db.run_store import ensure_run
-from fimrl.db.verdict_store import record_verdict
 from fimrl.rollout.curriculum import DEFAULT_CURRICULUM, CurriculumStage, current_stage
 from fimrl.rollout.task_sampler import TaskSampler
 
-from ..helpers import store_omega_task
+from ..helpers import store_omega_task, store_verdicts
 
 STAGES = [
     CurriculumStage(name="easy", span_kinds={"tactic": 1.0}, max_middle_lines=1, advance_at=0.5),
@@ -41,29 +39,6 @@ def tasks(clean_db: Engine) -> dict[str, list[int]]:
             i += 1
             made[key].append(store_omega_task(clean_db, i, span_kind=kind, middle=middle))
     return made
-
-
-def verdicts(engine: Engine, run: int, task: int, results: list[str]) -> None:
-    group, cands = write_group(
-        engine,
-        run_id=run,
-        task_id=task,
-        policy_version=0,
-        candidates=[CandidateRow("x", "x", [1], [-0.1]) for _ in results],
-    )
-    for cand, verdict in zip(cands, results, strict=True):
-        record_verdict(
-            engine,
-            candidate_id=cand,
-            group_id=group,
-            verdict={
-                "verdict": verdict,
-                "reward": float(verdict == "pass"),
-                "duration_s": 0.0,
-                "backend": "exact",
-                "worker_host": "test",
-            },
-        )
 
 
 def sampler(engine: Engine, run: int, seed: int = 0, **kw: Any) -> TaskSampler:
@@ -94,19 +69,19 @@ def test_it_advances_at_the_threshold_never_before_and_never_back(
 ) -> None:
     run = ensure_run(clean_db, "cur-2")
     one = tasks["one"]
-    verdicts(clean_db, run, one[0], ["pass", "fail", "fail", "fail"])
-    verdicts(clean_db, run, one[1], ["pass", "pass", "fail"])
+    store_verdicts(clean_db, run, one[0], ["pass", "fail", "fail", "fail"])
+    store_verdicts(clean_db, run, one[1], ["pass", "pass", "fail"])
     s = sampler(clean_db, run)
     s.pick(1)
     assert s.stage is not None and s.stage.index == 0  # 7 verdicts: fewer than the window
-    verdicts(clean_db, run, one[2], ["fail"])
+    store_verdicts(clean_db, run, one[2], ["fail"])
     s.refresh(force=True)
     assert s.stage.index == 0 and s.stage.rate == pytest.approx(3 / 8)  # below 0.5
     # A two-line tactic is not a stage-0 task: its verdicts do not count for stage 0.
-    verdicts(clean_db, run, tasks["two"][0], ["fail"] * 8)
+    store_verdicts(clean_db, run, tasks["two"][0], ["fail"] * 8)
     s.refresh(force=True)
     assert s.stage.index == 0
-    verdicts(clean_db, run, one[3], ["pass", "pass"])  # last 8 of stage 0: 4 pass = 0.5
+    store_verdicts(clean_db, run, one[3], ["pass", "pass"])  # last 8 of stage 0: 4 pass = 0.5
     s.refresh(force=True)
     assert (s.stage.index, s.stage.name) == (1, "runs")
     # Stage 1's own recent rate (2 of its last 8) keeps it there.
@@ -114,7 +89,7 @@ def test_it_advances_at_the_threshold_never_before_and_never_back(
     kinds = Counter("run" if t in tasks["run"] else "tactic" for _ in range(60) for t in s.pick(1))
     assert set(kinds) <= {"run", "tactic"} and not any(t in tasks["proof"] for t in s.pick(20))
     # Stage 0 falls below its threshold again: the sampler does not go back.
-    verdicts(clean_db, run, one[4], ["fail"] * 8)
+    store_verdicts(clean_db, run, one[4], ["fail"] * 8)
     s.refresh(force=True)
     assert s.stage.index >= 1
     # A restarted trainer (a fresh sampler) recomputes the stage from SQL alone.
@@ -127,8 +102,8 @@ def test_a_restart_resumes_the_stage_it_had_reached(
     clean_db: Engine, tasks: dict[str, list[int]]
 ) -> None:
     run = ensure_run(clean_db, "cur-3")
-    verdicts(clean_db, run, tasks["one"][0], ["pass"] * 4 + ["fail"] * 4)  # stage 0: 0.5
-    verdicts(clean_db, run, tasks["run"][0], ["pass"] * 5 + ["fail"] * 3)  # stage 1: 0.625
+    store_verdicts(clean_db, run, tasks["one"][0], ["pass"] * 4 + ["fail"] * 4)  # stage 0: 0.5
+    store_verdicts(clean_db, run, tasks["run"][0], ["pass"] * 5 + ["fail"] * 3)  # stage 1: 0.625
     first = sampler(clean_db, run)
     first.pick(1)
     again = sampler(clean_db, run, seed=9)

@@ -25,7 +25,6 @@ from sqlalchemy.engine import make_url
 from fimrl.config import Settings
 from fimrl.db.rollout_store import CandidateRow, write_group
 from fimrl.db.run_store import ensure_run, publish_version_in
-from fimrl.db.verdict_store import record_verdict
 from fimrl.learn.logprobs import completion_logprobs
 from fimrl.rollout.backends.transformers_backend import TransformersBackend
 from fimrl.rollout.enqueue import VerifyQueue
@@ -34,7 +33,7 @@ from fimrl.rollout.relay import relay_once
 from fimrl.rollout.task_sampler import TaskSampler
 from fimrl.rollout.trainer import Trainer, TrainerOptions
 from fimrl.services.process import free_port
-from tests.helpers import store_omega_task, wait_for
+from tests.helpers import store_omega_task, store_verdicts, wait_for
 
 TOL = 1e-4
 FAST = TrainerOptions(
@@ -301,26 +300,7 @@ def test_task_sampler_prefers_tasks_with_mixed_results(clean_db: Engine) -> None
         (solved, ["pass", "pass"]),
         (failed, ["fail", "fail"]),
     ):
-        group, cands = write_group(
-            clean_db,
-            run_id=run,
-            task_id=task,
-            policy_version=0,
-            candidates=[CandidateRow("x", "x", [1], [-0.1]) for _ in verdicts],
-        )
-        for cand, verdict in zip(cands, verdicts, strict=True):
-            record_verdict(
-                clean_db,
-                candidate_id=cand,
-                group_id=group,
-                verdict={
-                    "verdict": verdict,
-                    "reward": float(verdict == "pass"),
-                    "duration_s": 0.0,
-                    "backend": "exact",
-                    "worker_host": "test",
-                },
-            )
+        store_verdicts(clean_db, run, task, verdicts)
     only_frontier = TaskSampler(clean_db, run, frontier_fraction=1.0, seed=1)
     assert only_frontier.pass_rates() == {mixed: 0.5, solved: 1.0, failed: 0.0}
     assert all(only_frontier.pick(1) == [mixed] for _ in range(20))
