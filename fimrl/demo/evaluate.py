@@ -68,6 +68,7 @@ class HeldOutResult:
     tasks: int = 0
     n: int = 0
     ks: tuple[int, ...] = ()
+    skipped: dict[int, str] = field(default_factory=dict)
 
     def policy(self, label: str) -> PolicyResult | None:
         return next((p for p in self.policies if p.label == label), None)
@@ -134,7 +135,13 @@ def evaluate_policies(
                 engine, f"final (v{final.version})", rl.run_name, rl.run_id, final.version, held_out
             )
         )
-    result = HeldOutResult(policies, tasks=len(task_ids), n=held_out.n, ks=held_out.ks)
+    result = HeldOutResult(
+        policies,
+        tasks=len(task_ids),
+        n=held_out.n,
+        ks=held_out.ks,
+        skipped={**base.skipped, **rl.skipped},
+    )
     by = {p.label: p for p in policies}
     pairs = [("warm-up", "base")]
     if final is not None:

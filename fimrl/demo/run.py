@@ -44,12 +44,15 @@ __all__ = ["DEMO_RL_DEFAULTS", "DemoOptions", "run_demo", "settings_env"]
 console = Console(soft_wrap=True)  # a pipe gets whole lines (paths, step lines)
 
 #: RL settings the demo uses unless the user set them (environment or TOML): a 135M model on
-#: a CPU learns visibly only with a larger step than the GSPO paper's 1e-6 for large models,
-#: and a short in-flight window keeps staleness (and so clipping) low.
+#: a CPU moves within minutes only with a larger step than the GSPO paper's 1e-6 for large
+#: models; a short in-flight window keeps staleness (and so clipping) low; prompts as long as
+#: the warm-up's examples (longer tasks are skipped and counted by the trainer) keep a learner
+#: step under about a minute on two cores.
 DEMO_RL_DEFAULTS: dict[str, Any] = {
     "learning_rate": 1e-5,
     "max_inflight_groups": 4,
     "max_new_tokens": 48,
+    "max_prompt_tokens": 480,
 }
 
 
@@ -178,10 +181,14 @@ def _eval_progress(message: str, p: EvalProgress | None) -> None:
         console.print(f"held-out: {message}", highlight=False)
 
 
-def run_demo(settings: Settings, options: DemoOptions) -> Path:
-    """Run the demo; return the report's path (Markdown; HTML and PNGs beside it)."""
+def run_demo(settings: Settings, options: DemoOptions) -> tuple[Path, DemoFacts]:
+    """Run the demo; return the report's path (Markdown; HTML and PNGs beside it) and facts."""
     options.validate()
     started = time.monotonic()
+    if not console.is_terminal:  # a pipe gets our lines, not transformers' progress bars
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
     settings, why = choose_backend(settings)
     note = checker_note(settings)
     style = "bold yellow" if settings.verifier_backend == "exact" else "bold green"
@@ -259,4 +266,4 @@ def run_demo(settings: Settings, options: DemoOptions) -> Path:
     report = write_report(engine, run_id, rl.state_dir / "reports" / run_name, facts)
     console.print(f"[bold]report:[/] {report} (and {report.with_suffix('.html').name})")
     console.print(f"[{style}]Rewards: {note}[/]")
-    return report
+    return report, facts
