@@ -167,3 +167,17 @@ def test_schedules_are_validated_and_parse_from_the_environment(
     assert parsed.curriculum[0].advance_at == 0.2
     monkeypatch.delenv("FIMRL_CURRICULUM")
     assert Settings().curriculum == DEFAULT_CURRICULUM
+
+
+def test_a_schedule_reads_from_toml(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "fimrl.toml"
+    config.write_text(
+        '[[curriculum]]\nname = "one"\nspan_kinds = { tactic = 1.0 }\nmax_middle_lines = 1\n'
+        'advance_at = 0.3\n[[curriculum]]\nname = "rest"\nspan_kinds = { proof = 1.0 }\n'
+    )
+    monkeypatch.setenv("FIMRL_CONFIG", str(config))
+    stages = Settings().curriculum
+    assert [(s.name, s.max_middle_lines, s.advance_at) for s in stages] == [
+        ("one", 1, 0.3),
+        ("rest", None, None),
+    ]
