@@ -194,3 +194,17 @@ def test_warmup_names_cannot_escape_the_state_dir(settings: Any) -> None:
     for bad in ("../x", "a/b", "", ".hidden"):
         with pytest.raises(FimrlError, match="warm-up name"):
             warmup_dir(settings, bad)
+
+
+def test_the_command_refuses_bad_input_with_one_line(settings: Any) -> None:
+    from tests.helpers import run_fimrl, settings_env
+
+    env = settings_env(settings)
+    for args, message in (
+        (["run", "--name", "../x"], "warm-up name '../x'"),
+        (["run", "--steps", "0"], "--steps must be >= 1"),
+        (["show", "nosuch"], "no warm-up run named 'nosuch'"),
+    ):
+        done = run_fimrl(env, "warmup", *args, timeout=120)
+        assert done.returncode == 2 and message in done.stderr, done.stderr[-1500:]
+        assert "Traceback" not in done.stderr
