@@ -161,16 +161,23 @@ class Settings(BaseSettings):
         description="Share of each trainer batch drawn from tasks whose pass rate in this run is "
         "strictly between 0 and 1 (once verdicts exist); the rest is uniform over the train split.",
     )
+
+    # --- curriculum (the trainer's task sampler; see fimrl.rollout.curriculum) ----------------
     curriculum: list[CurriculumStage] = Field(
         default_factory=lambda: list(DEFAULT_CURRICULUM),
         description="Stages of the trainer's task sampling, easy first: span kind weights, "
-        "max_middle_lines, and the recent pass rate (advance_at) that starts the next stage. "
+        "max_middle_lines, and the pass rate over curriculum_window verdicts of the stage's "
+        "own candidates (advance_at) that starts the next stage; never goes back. "
         "[] samples every train task uniformly. JSON in FIMRL_CURRICULUM, an array of tables "
         "in TOML.",
     )
     curriculum_window: int = Field(
-        default=64, ge=1, description="Verdicts the curriculum's pass rate is taken over."
+        default=64,
+        ge=1,
+        description="Verdicts of one stage's own candidates its pass rate is taken over.",
     )
+
+    # --- model and generation (continued) -----------------------------------------------------
     temperature: float = Field(default=1.0, gt=0)
     top_p: float = Field(default=1.0, gt=0, le=1)
     max_new_tokens: int = Field(default=64, ge=1)

@@ -4,10 +4,15 @@ A weak policy earns reward on one-tactic holes long before it can write a sub-pr
 learns only from groups whose rewards differ. So sampling starts with the easy stage and
 moves on when this run's recent pass rate on the current stage's tasks reaches its threshold.
 
-The stage is *derived from PostgreSQL* (this run's verdicts), never kept only in memory:
-walking the stages in order, stage i is passed when the last ``window`` verdicts of training
-candidates on tasks eligible for stage i pass at ``advance_at`` or more. A restarted trainer
-therefore resumes at the stage it had reached; within a process the stage never goes back.
+The stage is *derived from PostgreSQL* (this run's verdicts), never kept only in memory. The
+trainer tags each candidate with the stage it was sampled in (``candidates.sampling``, key
+:data:`STAGE_KEY`); walking the stages in order, stage i is passed once some ``window``
+consecutive verdicts of its own candidates (recorded after stage i-1 was passed) pass at
+``advance_at`` or more. Counting only a stage's own candidates keeps the next stage from being
+passed on the very verdicts that passed this one (every one-tactic hole is also a "short"
+task); "once" makes the stage a function of an append-only history, so it never goes back,
+and a restarted trainer resumes where it was. Candidates written without a tag (before the
+curriculum, or with it disabled) count for no stage; renaming a stage starts it afresh.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy import Engine, text
 
 __all__ = [
     "DEFAULT_CURRICULUM",
+    "STAGE_KEY",
     "CurriculumStage",
     "StageState",
     "current_stage",
@@ -38,8 +44,8 @@ class CurriculumStage(BaseModel):
             ``calc_step``, ``proof``); kinds left out are not sampled in this stage.
         max_middle_lines: only holes whose reference middle has at most this many lines
             (1 = one-tactic holes); None: any length.
-        advance_at: pass rate over the last ``curriculum_window`` verdicts of this stage at
-            which the next stage starts; None on the last stage.
+        advance_at: pass rate over ``curriculum_window`` consecutive verdicts of candidates
+            sampled in this stage at which the next stage starts; None on the last stage.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -118,61 +124,117 @@ class StageState:
     """Where the curriculum stands: the stage, and the evidence that put it there.
 
     ``rate``/``verdicts``: this stage's recent pass rate, and how many verdicts it is over
-    (at most the window): what will make it advance.
+    (at most the window): what will make it advance. ``entered_at``: the pass rate of the
+    previous stage's window that started this one (None for the first stage);
+    ``after_verdict``: the id of that window's last verdict (0 for the first stage): only
+    later verdicts count for this stage.
     """
 
     index: int
     name: str
     rate: float | None
     verdicts: int
+    entered_at: float | None = None
+    after_verdict: int = 0
 
     def describe(self, window: int) -> str:
+        """E.g. ``stage 1 "short" (pass rate 0.34 over last 64 verdicts of stage 0; now ...)``."""
         rate = "-" if self.rate is None else f"{self.rate:.2f}"
+        now = f"now {rate} over {self.verdicts}/{window}"
+        if self.entered_at is None:
+            return f'stage {self.index} "{self.name}" ({now} verdicts)'
         return (
-            f'stage {self.index} "{self.name}" (pass rate {rate} over the last '
-            f"{self.verdicts}/{window} verdicts)"
+            f'stage {self.index} "{self.name}" (pass rate {self.entered_at:.2f} over last '
+            f"{window} verdicts of stage {self.index - 1}; {now})"
         )
 
 
-_RECENT = """
-SELECT avg((r.verdict = 'pass')::int) AS rate, count(*) AS n FROM (
-  SELECT v.verdict FROM verifications v
-  JOIN groups g ON g.id = v.group_id JOIN fim_tasks t ON t.id = g.task_id
-  WHERE g.run_id = :run AND g.purpose = 'train' AND t.span_kind = ANY(:kinds)
-    AND (CAST(:max_lines AS integer) IS NULL OR {lines} <= CAST(:max_lines AS integer))
-  ORDER BY v.id DESC LIMIT :window
-) r
+#: The ``candidates.sampling`` key the trainer writes the sampling stage's name under.
+STAGE_KEY = "curriculum_stage"
+
+# Rolling pass rate over the last ``window`` verdicts of candidates sampled in one stage (after
+# it was entered), in verdict order. Returns the first full window at the threshold (where the
+# stage was passed: its last verdict id and its rate) and the latest window (the rate now).
+_ROLLING = """
+WITH r AS (
+  SELECT v.id, count(*) OVER w AS n, avg((v.verdict = 'pass')::int) OVER w AS rate
+  FROM verifications v
+  JOIN candidates c ON c.id = v.candidate_id JOIN groups g ON g.id = v.group_id
+  WHERE g.run_id = :run AND g.purpose = 'train' AND c.sampling ->> :key = :stage
+    AND v.id > :after
+  WINDOW w AS (ORDER BY v.id ROWS BETWEEN {back} PRECEDING AND CURRENT ROW)
+), passed AS (
+  SELECT id, rate FROM r WHERE n = :window AND rate >= :advance_at ORDER BY id LIMIT 1
+), latest AS (
+  SELECT n, rate FROM r ORDER BY id DESC LIMIT 1
+)
+SELECT passed.id AS passed_id, passed.rate AS passed_rate, latest.n, latest.rate
+FROM latest LEFT JOIN passed ON true
 """
 
 
-def _recent(
-    engine: Engine, run_id: int, stage: CurriculumStage, window: int
-) -> tuple[float | None, int]:
+@dataclass(frozen=True)
+class _Evidence:
+    passed_id: int | None  # the last verdict of the first window that reached advance_at
+    passed_rate: float | None  # and that window's pass rate
+    rate: float | None
+    verdicts: int
+
+
+def _evidence(
+    engine: Engine, run_id: int, stage: CurriculumStage, window: int, after: int
+) -> _Evidence:
+    # The frame offset is an int from validated settings, not user text: formatted in.
+    sql = _ROLLING.format(back=int(window) - 1)
     with engine.connect() as conn:
         row = conn.execute(
-            text(_RECENT.format(lines=middle_lines_sql("t.middle"))),
+            text(sql),
             {
                 "run": run_id,
-                "kinds": stage.kinds,
-                "max_lines": stage.max_middle_lines,
+                "key": STAGE_KEY,
+                "stage": stage.name,
+                "after": after,
                 "window": window,
+                # The last stage never advances: a threshold no rate reaches.
+                "advance_at": 2.0 if stage.advance_at is None else stage.advance_at,
             },
-        ).one()
-    return (None if row.rate is None else float(row.rate)), int(row.n)
+        ).first()
+    if row is None:  # no verdict of this stage yet
+        return _Evidence(None, None, None, 0)
+    return _Evidence(
+        None if row.passed_id is None else int(row.passed_id),
+        None if row.passed_rate is None else float(row.passed_rate),
+        float(row.rate),
+        int(row.n),
+    )
 
 
 def current_stage(
-    engine: Engine, run_id: int, stages: Sequence[CurriculumStage], window: int, *, floor: int = 0
+    engine: Engine,
+    run_id: int,
+    stages: Sequence[CurriculumStage],
+    window: int,
+    *,
+    since: StageState | None = None,
 ) -> StageState:
-    """The stage this run has reached (never below ``floor``: stages do not go back)."""
+    """The stage this run has reached, walking the stages from the first (or ``since``).
+
+    Stage i counts only verdicts of candidates *sampled in stage i* (tagged
+    ``sampling.curriculum_stage`` by the trainer) recorded after stage i-1 was passed, so
+    stage i+1 is not passed on the same easy verdicts that passed stage i. Stage i is passed
+    once any full window of those verdicts reached ``advance_at``: verdicts are only ever
+    added, so the answer never goes back, in this process or after a restart. ``since`` (a
+    state this process already reached) skips the stages before it.
+    """
     if not stages:
         raise ValueError("an empty curriculum has no stage")
-    index = min(floor, len(stages) - 1)
-    while index < len(stages) - 1:
+    index = 0 if since is None else min(since.index, len(stages) - 1)
+    entered_at = None if since is None else since.entered_at
+    after = 0 if since is None else since.after_verdict
+    while True:
         stage = stages[index]
-        rate, n = _recent(engine, run_id, stage, window)
-        if n < window or rate is None or rate < (stage.advance_at or 1.0):
-            return StageState(index, stage.name, rate, n)
+        found = _evidence(engine, run_id, stage, window, after)
+        if found.passed_id is None or index == len(stages) - 1:
+            return StageState(index, stage.name, found.rate, found.verdicts, entered_at, after)
+        entered_at, after = found.passed_rate, found.passed_id
         index += 1
-    rate, n = _recent(engine, run_id, stages[index], window)
-    return StageState(index, stages[index].name, rate, n)

@@ -12,7 +12,8 @@ eligible, and the uniform part of a batch draws span kinds by the stage's weight
 
 Pass rates and the curriculum stage are computed in SQL from this run's verifications (never
 from an in-memory counter), and refreshed at most every ``refresh_s`` seconds, so a restarted
-trainer samples as before.
+trainer samples as before. The caller tags what it writes with :attr:`TaskSampler.stage`
+(see :data:`fimrl.rollout.curriculum.STAGE_KEY`): that tag is what the stage is derived from.
 """
 
 from __future__ import annotations
@@ -122,9 +123,8 @@ class TaskSampler:
         self._lines_of = {int(t.id): int(t.lines) for t in tasks}
         self._rates = {int(r.task_id): float(r.rate) for r in rows}
         if self.curriculum:
-            floor = self.stage.index if self.stage is not None else 0
             self.stage = current_stage(
-                self.engine, self.run_id, self.curriculum, self.curriculum_window, floor=floor
+                self.engine, self.run_id, self.curriculum, self.curriculum_window, since=self.stage
             )
         self._loaded_at = time.monotonic()
 

@@ -11,7 +11,8 @@ One batch, in order:
 4. Follow the learner: if ``policy_versions`` has a newer version than the loaded one, load
    its checkpoint *before* sampling and tag the new groups with it. If loading fails and the
    loaded policy is more than ``max_staleness`` versions behind, stop producing until it works.
-5. Pick tasks (:class:`~fimrl.rollout.task_sampler.TaskSampler`), build prompts; a prompt
+5. Pick tasks (:class:`~fimrl.rollout.task_sampler.TaskSampler`, in the curriculum stage
+   this run has reached; every candidate records that stage), build prompts; a prompt
    longer than ``max_prompt_tokens`` (or than the model's context minus ``max_new_tokens``)
    is skipped, counted, and its reason recorded; the task is not picked again.
 6. Sample G completions per task, extract the middles (an empty or garbage middle is still a
@@ -48,6 +49,7 @@ from fimrl.db.claim_store import latest_policy_version
 from fimrl.db.rollout_store import CandidateRow, mark_enqueued, verify_messages, write_group
 from fimrl.db.run_store import ensure_base_version, ensure_run
 from fimrl.rollout.candidates import candidate_rows
+from fimrl.rollout.curriculum import STAGE_KEY, StageState
 from fimrl.rollout.enqueue import VerifyQueue
 from fimrl.rollout.generation import (
     GenerationBackend,
@@ -272,7 +274,11 @@ class Trainer:
         assert self.sampler is not None
         t_tasks = time.monotonic()
         tasks = self.sampler.sample(min(self.settings.tasks_per_batch, room))
-        self._log_stage()
+        # The stage these tasks were picked in: every candidate records it (the curriculum's
+        # stage is derived from the verdicts of each stage's own candidates).
+        stage = self.sampler.stage
+        self._log_stage(stage)
+        tag = {STAGE_KEY: stage.name} if stage is not None else {}
         if not tasks:
             self._wait("waiting: no train tasks")
             return None
@@ -299,7 +305,7 @@ class Trainer:
             t_extract = time.monotonic()
             record = sampling.record(self.backend.name, self.backend.logprob_space(sampling))
             for (task, ids), samples in zip(prompts, results, strict=True):
-                self.pending.append(self._group(task, ids, samples, record))
+                self.pending.append(self._group(task, ids, samples, record | tag))
             report.add_time("extract", time.monotonic() - t_extract)
             self._flush(report)
         self.batches += 1
@@ -352,8 +358,7 @@ class Trainer:
         )
         self.run_id = run_id
 
-    def _log_stage(self) -> None:
-        stage = self.sampler.stage if self.sampler is not None else None
+    def _log_stage(self, stage: StageState | None) -> None:
         if stage is not None and stage.index != self._logged_stage:
             log.info("curriculum: %s", stage.describe(self.settings.curriculum_window))
             self._logged_stage = stage.index

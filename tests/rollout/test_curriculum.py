@@ -1,20 +1,37 @@
-"""The curriculum: easy holes first, the next stage when the recent pass rate says so."""
+"""The curriculum: easy holes first, the next stage when the recent pass rate says so.
+
+The stage is derived from verdicts of candidates tagged with the stage that sampled them
+(``candidates.sampling.curriculum_stage``): :func:`stage_verdicts` stores such rows the way
+the trainer writes them, and one test runs the real trainer to check that it does.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from fimrl.config import Settings
 from fimrl.db.run_store import ensure_run
-from fimrl.rollout.curriculum import DEFAULT_CURRICULUM, CurriculumStage, current_stage
+from fimrl.db.verdict_store import record_verdict
+from fimrl.rollout.backends.transformers_backend import TransformersBackend
+from fimrl.rollout.curriculum import (
+    DEFAULT_CURRICULUM,
+    STAGE_KEY,
+    CurriculumStage,
+    current_stage,
+)
+from fimrl.rollout.models import build_tiny_model
 from fimrl.rollout.task_sampler import TaskSampler
+from fimrl.rollout.trainer import Trainer
 
 from ..helpers import store_omega_task, store_verdicts
+from .test_trainer import FAST, trainer_settings
 
 STAGES = [
     CurriculumStage(name="easy", span_kinds={"tactic": 1.0}, max_middle_lines=1, advance_at=0.5),
@@ -41,11 +58,29 @@ def tasks(clean_db: Engine) -> dict[str, list[int]]:
     return made
 
 
+def stage_verdicts(
+    engine: Engine, run: int, task: int, results: list[str], stage: str | None
+) -> int:
+    """A group of ``task`` with these verdicts, its candidates sampled in ``stage`` (None: an
+    untagged group, as written before the curriculum existed)."""
+    group = store_verdicts(engine, run, task, results)
+    if stage is not None:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE candidates SET sampling = sampling || jsonb_build_object("
+                    "CAST(:key AS text), CAST(:stage AS text)) WHERE group_id = :g"
+                ),
+                {"key": STAGE_KEY, "stage": stage, "g": group},
+            )
+    return group
+
+
 def sampler(engine: Engine, run: int, seed: int = 0, **kw: Any) -> TaskSampler:
     return TaskSampler(
         engine,
         run,
-        frontier_fraction=0.0,
+        frontier_fraction=kw.pop("frontier_fraction", 0.0),
         seed=seed,
         refresh_s=0.0,
         curriculum=kw.pop("curriculum", STAGES),
@@ -64,54 +99,109 @@ def test_the_first_stage_samples_only_one_tactic_holes(
     assert s.stage is not None and (s.stage.index, s.stage.name) == (0, "easy")
 
 
-def test_it_advances_at_the_threshold_never_before_and_never_back(
+def test_it_advances_at_the_threshold_and_not_before(
     clean_db: Engine, tasks: dict[str, list[int]]
 ) -> None:
     run = ensure_run(clean_db, "cur-2")
     one = tasks["one"]
-    store_verdicts(clean_db, run, one[0], ["pass", "fail", "fail", "fail"])
-    store_verdicts(clean_db, run, one[1], ["pass", "pass", "fail"])
+    stage_verdicts(clean_db, run, one[0], ["pass", "fail", "fail", "fail"], "easy")
+    stage_verdicts(clean_db, run, one[1], ["pass", "pass", "fail"], "easy")
     s = sampler(clean_db, run)
     s.pick(1)
     assert s.stage is not None and s.stage.index == 0  # 7 verdicts: fewer than the window
-    store_verdicts(clean_db, run, one[2], ["fail"])
+    assert (s.stage.rate, s.stage.verdicts) == (pytest.approx(3 / 7), 7)
+    stage_verdicts(clean_db, run, one[2], ["fail"], "easy")
     s.refresh(force=True)
     assert s.stage.index == 0 and s.stage.rate == pytest.approx(3 / 8)  # below 0.5
-    # A two-line tactic is not a stage-0 task: its verdicts do not count for stage 0.
-    store_verdicts(clean_db, run, tasks["two"][0], ["fail"] * 8)
+    # Verdicts of candidates no stage sampled (untagged) or another stage sampled do not count.
+    stage_verdicts(clean_db, run, one[3], ["pass"] * 8, None)
+    stage_verdicts(clean_db, run, tasks["run"][0], ["pass"] * 8, "runs")
     s.refresh(force=True)
-    assert s.stage.index == 0
-    store_verdicts(clean_db, run, one[3], ["pass", "pass"])  # last 8 of stage 0: 4 pass = 0.5
+    assert s.stage.index == 0 and s.stage.rate == pytest.approx(3 / 8)
+    stage_verdicts(clean_db, run, one[3], ["pass", "pass"], "easy")  # last 8 of "easy": 4 pass
     s.refresh(force=True)
-    assert (s.stage.index, s.stage.name) == (1, "runs")
-    # Stage 1's own recent rate (2 of its last 8) keeps it there.
-    assert s.stage.rate == pytest.approx(2 / 8)
-    kinds = Counter("run" if t in tasks["run"] else "tactic" for _ in range(60) for t in s.pick(1))
-    assert set(kinds) <= {"run", "tactic"} and not any(t in tasks["proof"] for t in s.pick(20))
-    # Stage 0 falls below its threshold again: the sampler does not go back.
-    store_verdicts(clean_db, run, one[4], ["fail"] * 8)
+    assert (s.stage.index, s.stage.name, s.stage.entered_at) == (1, "runs", 0.5)
+    # Stage 1 counts only its candidates' verdicts recorded after stage 0 was passed: none.
+    assert (s.stage.rate, s.stage.verdicts) == (None, 0)
+    assert s.stage.describe(WINDOW).startswith(
+        'stage 1 "runs" (pass rate 0.50 over last 8 verdicts of stage 0'
+    )
+    seen = {t for _ in range(60) for t in s.pick(2)}
+    assert seen == {t for key in ("one", "two", "run") for t in tasks[key]}
+
+
+def test_stage_verdicts_count_only_after_and_for_their_stage(
+    clean_db: Engine, tasks: dict[str, list[int]]
+) -> None:
+    """Stage 1 passes on its own candidates' verdicts, never on stage 0's."""
+    run = ensure_run(clean_db, "cur-2b")
+    stage_verdicts(clean_db, run, tasks["one"][0], ["pass"] * 8, "easy")
+    s = sampler(clean_db, run)
+    s.pick(1)
+    assert s.stage is not None and (s.stage.index, s.stage.verdicts) == (1, 0)
+    stage_verdicts(clean_db, run, tasks["run"][0], ["pass"] * 3 + ["fail"] * 4, "runs")
     s.refresh(force=True)
-    assert s.stage.index >= 1
-    # A restarted trainer (a fresh sampler) recomputes the stage from SQL alone.
-    fresh = sampler(clean_db, run)
+    assert s.stage.index == 1  # 7 of the window
+    stage_verdicts(clean_db, run, tasks["run"][1], ["pass"], "runs")  # 4 of 8 = 0.5
+    s.refresh(force=True)
+    assert (s.stage.index, s.stage.name, s.stage.entered_at) == (2, "all", 0.5)
+
+
+def test_it_never_goes_back_not_even_after_a_restart(
+    clean_db: Engine, tasks: dict[str, list[int]]
+) -> None:
+    run = ensure_run(clean_db, "cur-back")
+    stage_verdicts(clean_db, run, tasks["one"][0], ["pass"] * 4 + ["fail"] * 4, "easy")
+    s = sampler(clean_db, run)
+    s.pick(1)
+    assert s.stage is not None and s.stage.index == 1
+    # Stage 0's recent rate falls to 0 (late verdicts of its candidates): stage 1 stays.
+    stage_verdicts(clean_db, run, tasks["one"][1], ["fail"] * 8, "easy")
+    s.refresh(force=True)
+    assert s.stage.index == 1
+    fresh = sampler(clean_db, run, seed=3)
     fresh.pick(1)
-    assert fresh.stage is not None and fresh.stage.index == 0  # stage 0's recent rate is 0
+    assert fresh.stage == s.stage
+
+
+def test_the_default_schedule_does_not_skip_its_middle_stage(
+    clean_db: Engine, tasks: dict[str, list[int]]
+) -> None:
+    """Every one-tactic hole is also a "short" task: passing stage 0 must not pass stage 1."""
+    run = ensure_run(clean_db, "cur-default")
+    for i in range(16):
+        stage_verdicts(clean_db, run, tasks["one"][i % 6], ["pass", "fail"] * 2, "one-tactic")
+    state = current_stage(clean_db, run, DEFAULT_CURRICULUM, 64)
+    assert (state.index, state.name, state.entered_at) == (1, "short", 0.5)
 
 
 def test_a_restart_resumes_the_stage_it_had_reached(
     clean_db: Engine, tasks: dict[str, list[int]]
 ) -> None:
     run = ensure_run(clean_db, "cur-3")
-    store_verdicts(clean_db, run, tasks["one"][0], ["pass"] * 4 + ["fail"] * 4)  # stage 0: 0.5
-    store_verdicts(clean_db, run, tasks["run"][0], ["pass"] * 5 + ["fail"] * 3)  # stage 1: 0.625
+    stage_verdicts(clean_db, run, tasks["one"][0], ["pass"] * 4 + ["fail"] * 4, "easy")  # 0.5
+    stage_verdicts(clean_db, run, tasks["run"][0], ["pass"] * 5 + ["fail"] * 3, "runs")  # 0.625
     first = sampler(clean_db, run)
     first.pick(1)
     again = sampler(clean_db, run, seed=9)
     again.pick(1)
     assert first.stage is not None and again.stage is not None
-    assert first.stage.index == again.stage.index == 2
-    assert current_stage(clean_db, run, STAGES, WINDOW).index == 2  # what both read: SQL
+    assert first.stage == again.stage == current_stage(clean_db, run, STAGES, WINDOW)  # SQL
+    assert (again.stage.index, again.stage.entered_at) == (2, 0.625)
     assert {t for _ in range(80) for t in again.pick(1)} & set(tasks["proof"])
+
+
+def test_the_frontier_share_comes_from_the_stage_s_tasks_only(
+    clean_db: Engine, tasks: dict[str, list[int]]
+) -> None:
+    run = ensure_run(clean_db, "cur-frontier")
+    # On the frontier (0 < pass rate < 1): a one-line tactic and a whole proof; untagged
+    # verdicts, so the stage stays the first.
+    stage_verdicts(clean_db, run, tasks["one"][0], ["pass", "fail"], None)
+    stage_verdicts(clean_db, run, tasks["proof"][0], ["pass", "fail"], None)
+    s = sampler(clean_db, run, frontier_fraction=1.0)
+    assert all(s.pick(1) == [tasks["one"][0]] for _ in range(20))
+    assert set(s.pick(3)) <= set(tasks["one"]) and tasks["one"][0] in s.pick(3)
 
 
 def test_the_span_kind_mix_follows_the_stage_weights(
@@ -181,3 +271,67 @@ def test_a_schedule_reads_from_toml(tmp_path: Any, monkeypatch: pytest.MonkeyPat
         ("one", 1, 0.3),
         ("rest", None, None),
     ]
+
+
+@pytest.fixture(scope="module")
+def tiny_backend(
+    tmp_path_factory: pytest.TempPathFactory, smollm2_tokenizer: Any
+) -> TransformersBackend:
+    model_dir = build_tiny_model(tmp_path_factory.mktemp("tiny"), tokenizer=smollm2_tokenizer)
+    return TransformersBackend(str(model_dir))
+
+
+def test_the_trainer_tags_candidates_with_its_stage_and_logs_a_change(
+    clean_db: Engine,
+    settings: Settings,
+    tasks: dict[str, list[int]],
+    tiny_backend: TransformersBackend,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    s = trainer_settings(
+        settings,
+        Path(tiny_backend.model_name),
+        curriculum=STAGES,
+        curriculum_window=WINDOW,
+        run_name="cur-trainer",
+    )
+    trainer = Trainer(s, clean_db, tiny_backend, options=FAST)
+    caplog.set_level(logging.INFO, logger="fimrl.trainer")
+    trainer.run(max_batches=2)  # 2 batches x 2 tasks x 3 candidates: 12 >= the window
+    written = rows_of(clean_db)
+    assert len(written) == 12
+    assert {r.task_id for r in written} <= set(tasks["one"])
+    assert {r.sampling[STAGE_KEY] for r in written} == {"easy"}
+    assert 'curriculum: stage 0 "easy"' in caplog.text
+    # Every candidate the trainer wrote passes: the next batch is sampled in stage 1.
+    for r in written:
+        record_verdict(
+            clean_db,
+            candidate_id=r.id,
+            group_id=r.group_id,
+            verdict={
+                "verdict": "pass",
+                "reward": 1.0,
+                "duration_s": 0.0,
+                "backend": "exact",
+                "worker_host": "test",
+            },
+        )
+    trainer.run(max_batches=1)
+    assert 'curriculum: stage 1 "runs" (pass rate 1.00 over last 8 verdicts of stage 0' in (
+        caplog.text
+    )
+    assert {r.sampling[STAGE_KEY] for r in rows_of(clean_db)[12:]} == {"runs"}
+
+
+def rows_of(engine: Engine) -> list[Any]:
+    """The run's candidates with their group's task, in order."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT c.id, c.group_id, c.sampling, g.task_id FROM candidates c "
+                    "JOIN groups g ON g.id = c.group_id ORDER BY c.id"
+                )
+            ).all()
+        )
