@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -35,12 +36,12 @@ class HeldOut:
     seed: int = 0
     timeout_s: float = 1200.0
 
-    def options(self, name: str | None = None) -> EvalOptions:
+    def options(self, name: str | None = None, task_ids: Sequence[int] = ()) -> EvalOptions:
         return EvalOptions(
             split="test",
             n=self.n,
             ks=self.ks,
-            limit=self.tasks,
+            task_ids=tuple(task_ids),
             seed=self.seed,
             timeout_s=self.timeout_s,
             tasks_per_batch=4,
@@ -69,12 +70,36 @@ class HeldOutResult:
     n: int = 0
     ks: tuple[int, ...] = ()
     skipped: dict[int, str] = field(default_factory=dict)
+    fitting: int = 0
+    test_tasks: int = 0
 
     def policy(self, label: str) -> PolicyResult | None:
         return next((p for p in self.policies if p.label == label), None)
 
 
 ProgressFn = Callable[[str, EvalProgress | None], None]
+
+
+def fitting_tasks(
+    engine: Engine, settings: Settings, model: str, held_out: HeldOut
+) -> tuple[list[int], int, int]:
+    """A seeded subset of the test tasks whose prompts fit ``max_prompt_tokens``.
+
+    The policy was trained on prompts of that length, and a task the sampler would skip for
+    length is no measurement: drawing among the tasks that fit keeps the evaluated count at
+    ``held_out.tasks``. Returns the chosen ids, how many test tasks fit, and how many exist.
+    """
+    from fimrl.rollout.models import load_tokenizer
+    from fimrl.rollout.prompts import encode_prompt, get_prompt_format
+
+    tasks = select_tasks(engine, EvalOptions(split="test"))
+    tokenizer = load_tokenizer(model, cache_dir=settings.state_dir / "models")
+    fmt = get_prompt_format(settings.prompt_format)
+    fit = [
+        t.id for t in tasks if len(encode_prompt(fmt, t, tokenizer)) <= settings.max_prompt_tokens
+    ]
+    chosen = random.Random(held_out.seed).sample(fit, min(held_out.tasks, len(fit)))
+    return sorted(chosen), len(fit), len(tasks)
 
 
 def _base_eval_name(
@@ -117,14 +142,14 @@ def evaluate_policies(
     """Evaluate base, warm-up (``warmup``: the RL run's version 0) and ``final`` (None: no RL
     step was taken, so there is nothing beyond the warm-up to evaluate)."""
     runner = EvalRunner(settings, engine, on_progress=on_progress)
-    task_ids = [t.id for t in select_tasks(engine, held_out.options())]
+    task_ids, fitting, test_tasks = fitting_tasks(engine, settings, base_model, held_out)
     base_name = _base_eval_name(settings, base_model, task_ids, held_out)
     base = runner.run(
-        None, [VersionSpec("base", 0, 0, base_model, None)], held_out.options(base_name)
+        None, [VersionSpec("base", 0, 0, base_model, None)], held_out.options(base_name, task_ids)
     )
     specs = [warmup] + ([final] if final is not None else [])
     rl_name = f"{rl_run}-eval"
-    rl = runner.run(rl_run, specs, held_out.options(rl_name))
+    rl = runner.run(rl_run, specs, held_out.options(rl_name, task_ids))
     policies = [
         _result(engine, "base", base.run_name, base.run_id, 0, held_out),
         _result(engine, "warm-up", rl.run_name, rl.run_id, warmup.version, held_out),
@@ -141,6 +166,8 @@ def evaluate_policies(
         n=held_out.n,
         ks=held_out.ks,
         skipped={**base.skipped, **rl.skipped},
+        fitting=fitting,
+        test_tasks=test_tasks,
     )
     by = {p.label: p for p in policies}
     pairs = [("warm-up", "base")]

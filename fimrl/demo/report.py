@@ -125,15 +125,16 @@ def _held_out(doc: Document, h: HeldOutResult | None, out: Path) -> None:
         doc.para("The held-out evaluation did not run (the demo stopped before it).")
         return
     left_out = (
-        f" ({len(h.skipped)} of them left out for every policy: prompt longer than "
-        "max_prompt_tokens)"
+        f"; {len(h.skipped)} of them left out for every policy (prompt too long)"
         if h.skipped
         else ""
     )
     doc.para(
-        f"{h.tasks} tasks of the **test** split (a seeded subset, the same for every policy)"
-        f"{left_out}, n = {h.n} samples per task, verified by the same workers; intervals are "
-        "95% percentile bootstraps over tasks; differences are paired over the same tasks."
+        f"{h.tasks} tasks of the **test** split, a seeded draw from the {h.fitting} of "
+        f"{h.test_tasks} test tasks whose prompts fit max_prompt_tokens (the length the policy "
+        f"was trained on), the same for every policy{left_out}; n = {h.n} samples per task, "
+        "verified by the same workers; intervals are 95% percentile bootstraps over tasks; "
+        "differences are paired over the same tasks."
     )
     ks = list(h.ks)
     doc.table(

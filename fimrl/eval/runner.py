@@ -168,6 +168,8 @@ class EvalOptions:
         span_kinds: only tasks of these span kinds (empty: all).
         source_prefix: only tasks whose ``source`` starts with this (e.g. an imported set).
         limit: at most this many tasks, a seeded random subset (None: all).
+        task_ids: only these tasks (empty: every task the other filters let through); how a
+            caller pins the exact task set several evaluations must share.
         temperature, top_p, max_new_tokens: sampling; None takes the setting.
         tasks_per_batch: tasks per ``generate`` call (n samples each).
         timeout_s: longest wait for verdicts after the last group is enqueued.
@@ -185,6 +187,7 @@ class EvalOptions:
     span_kinds: tuple[str, ...] = ()
     source_prefix: str | None = None
     limit: int | None = None
+    task_ids: tuple[int, ...] = ()
     temperature: float | None = None
     top_p: float | None = None
     max_new_tokens: int | None = None
@@ -240,6 +243,9 @@ def select_tasks(engine: Engine, options: EvalOptions) -> list[SampledTask]:
     if options.source_prefix:
         sql += " AND starts_with(source, :prefix)"
         params["prefix"] = options.source_prefix
+    if options.task_ids:
+        sql += " AND id = ANY(:ids)"
+        params["ids"] = list(options.task_ids)
     with engine.connect() as conn:
         rows = conn.execute(text(sql + " ORDER BY id"), params).all()
     tasks = [
