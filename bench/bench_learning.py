@@ -75,7 +75,7 @@ def _per_task_pass1(outcomes: list[Any]) -> dict[int, float]:
 def main() -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=40, help="most learner steps")
-    parser.add_argument("--minutes", type=float, default=12.0, help="most minutes of RL")
+    parser.add_argument("--minutes", type=float, default=10.0, help="most minutes of RL")
     parser.add_argument("--eval-tasks", type=int, default=40)
     parser.add_argument("--eval-n", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)

@@ -207,7 +207,7 @@ class Settings(BaseSettings):
     )
 
     # --- supervised FIM warm-up (policy version 0 of an RL run that starts from it) ---------
-    warmup_steps: int = Field(default=24, ge=1, description="Optimizer steps of the warm-up.")
+    warmup_steps: int = Field(default=48, ge=1, description="Optimizer steps of the warm-up.")
     warmup_batch_size: int = Field(default=8, ge=1, description="Sequences per warm-up step.")
     warmup_learning_rate: float = Field(
         default=2e-4, gt=0, description="Peak warm-up rate (linear decay, 10 % warm-up)."

@@ -9,7 +9,7 @@ from fimrl.commands.config_cmd import load_settings
 
 def demo(
     steps: int = typer.Option(None, help="Most learner steps of RL (default: settings.max_steps)."),
-    minutes: float = typer.Option(12.0, help="Most wall-clock minutes of the RL phase."),
+    minutes: float = typer.Option(10.0, help="Most wall-clock minutes of the RL phase."),
     model: str = typer.Option(None, help="Base model (default: settings.model)."),
     warmup: bool = typer.Option(True, help="Supervised FIM warm-up before RL."),
     eval_tasks: int = typer.Option(40, help="Held-out test tasks evaluated per policy."),

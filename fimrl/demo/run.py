@@ -69,7 +69,7 @@ class DemoOptions:
     """
 
     steps: int = 40
-    minutes: float = 12.0
+    minutes: float = 10.0
     warmup: bool = True
     held_out: HeldOut = field(default_factory=HeldOut)
     drain_timeout_s: float = 300.0
