@@ -22,13 +22,14 @@ learning-*.json`` and the demo's own report (its path is printed).
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from typing import Any
 
 import numpy as np
 from rich.console import Console
 
-from bench.common import bench_services, machine_info, write_results
+from bench.common import bench_services, machine_info, results_dir, write_results
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 
@@ -70,6 +71,54 @@ def _per_task_pass1(outcomes: list[Any]) -> dict[int, float]:
     from fimrl.eval.passk import per_task
 
     return per_task(outcomes, 1)
+
+
+def _training_figures(settings: Any, run_name: str) -> dict[str, Any]:
+    """What limits RL here, in numbers: reward sparsity, signal, steps, clipping."""
+    from sqlalchemy import text
+
+    from fimrl.db.session import get_engine
+
+    engine = get_engine(settings)
+    with engine.connect() as conn:
+        run_id = conn.execute(
+            text("SELECT id FROM runs WHERE name = :n"), {"n": run_name}
+        ).scalar_one()
+        versions = conn.execute(
+            text(
+                "SELECT g.policy_version AS v, count(*) AS n, "
+                "avg((v.verdict = 'pass')::int) AS rate FROM verifications v "
+                "JOIN groups g ON g.id = v.group_id WHERE g.run_id = :r GROUP BY 1 ORDER BY 1"
+            ),
+            {"r": run_id},
+        ).all()
+        groups = dict(
+            conn.execute(
+                text(
+                    "SELECT coalesce(split_part(reason, ':', 1), status), count(*) FROM groups "
+                    "WHERE run_id = :r GROUP BY 1"
+                ),
+                {"r": run_id},
+            ).all()
+        )
+        steps = conn.execute(
+            text(
+                "SELECT count(*) AS n, avg(clip_fraction) AS clip, avg(staleness_mean) AS stale, "
+                "avg(step_time_s) AS step_s FROM learner_steps WHERE run_id = :r"
+            ),
+            {"r": run_id},
+        ).one()
+    return {
+        "per_version": [
+            {"version": r.v, "candidates": r.n, "pass_rate": round(float(r.rate), 4)}
+            for r in versions
+        ],
+        "groups": groups,
+        "learner_steps": steps.n,
+        "mean_clip_fraction": None if steps.clip is None else round(float(steps.clip), 3),
+        "mean_staleness": None if steps.stale is None else round(float(steps.stale), 3),
+        "mean_step_s": None if steps.step_s is None else round(float(steps.step_s), 1),
+    }
 
 
 def main() -> dict[str, Any]:
@@ -127,6 +176,11 @@ def main() -> dict[str, Any]:
             if "final" in per_task
             else {"estimate": None, "note": "no RL step was taken"}
         )
+        training = _training_figures(settings, facts.run_name)
+        # The services' temp dir goes at the end of this block: keep the report beside the JSON.
+        kept = results_dir() / f"learning-report-{facts.run_name}"
+        shutil.copytree(report.parent, kept, dirs_exist_ok=True)
+        report = kept / report.name
     payload = {
         "machine": machine_info(),
         "args": vars(args),
@@ -141,7 +195,15 @@ def main() -> dict[str, Any]:
         }
         if facts.warmup
         else None,
-        "held_out": {"tasks": h.tasks, "n": h.n, "policies": figures, "differences": diffs},
+        "held_out": {
+            "tasks": h.tasks,
+            "fitting_test_tasks": h.fitting,
+            "test_tasks": h.test_tasks,
+            "n": h.n,
+            "policies": figures,
+            "differences": diffs,
+        },
+        "training": training,
         "rl_share_of_gain": share,
     }
     path = write_results("learning", payload)
