@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import typer
 from rich.console import Console
@@ -12,20 +11,11 @@ from fimrl.commands.config_cmd import load_settings
 from fimrl.db import migrate
 from fimrl.db.session import get_engine
 from fimrl.errors import FimrlError
-from fimrl.progress import StepBar
 
 app = typer.Typer(
     help="Supervised FIM warm-up (policy version 0 of an RL run).", no_args_is_help=True
 )
 console = Console()
-
-
-def warmup_line(entry: dict[str, Any]) -> str:
-    """One line per logged warm-up step: step, loss, learning rate."""
-    lr = entry.get("learning_rate")
-    return f"warm-up step {entry['step']}/{entry['steps']}  loss {float(entry['loss']):.3f}" + (
-        f"  lr {float(lr):.2e}" if lr is not None else ""
-    )
 
 
 @app.command("run")
@@ -37,7 +27,7 @@ def run(
 
     Start an RL run from it with FIMRL_MODEL=<the printed checkpoint>.
     """
-    from fimrl.warmup.stage import run_warmup
+    from fimrl.warmup.stage import run_warmup_shown
 
     settings = load_settings()
     if steps is not None:
@@ -47,10 +37,7 @@ def run(
     name = name or f"{settings.run_name}-warmup"
     engine = get_engine(settings)
     migrate.require_current(engine)
-    with StepBar(console, "warm-up", settings.warmup_steps) as bar:
-        result, trained = run_warmup(
-            engine, settings, name, on_log=lambda e: bar.update(int(e["step"]), warmup_line(e))
-        )
+    result, trained = run_warmup_shown(console, engine, settings, name)
     verb = "trained" if trained else "reused (same model, format and budget)"
     left = ", ".join(f"{k} {v}" for k, v in sorted(result.left_out.items())) or "none"
     console.print(

@@ -109,15 +109,11 @@ def _warmup_name(settings: Settings) -> str:
 
 
 def _warm_up(engine: Engine, settings: Settings) -> dict[str, Any]:
-    from fimrl.commands.warmup_cmd import warmup_line
-    from fimrl.warmup.stage import run_warmup
+    from fimrl.warmup.stage import run_warmup_shown
 
     name = _warmup_name(settings)
     console.print(f"[bold]warm-up[/] {name}: {settings.warmup_steps} steps on the train split")
-    with StepBar(console, "warm-up", settings.warmup_steps) as bar:
-        result, trained = run_warmup(
-            engine, settings, name, on_log=lambda e: bar.update(int(e["step"]), warmup_line(e))
-        )
+    result, trained = run_warmup_shown(console, engine, settings, name)
     console.print(
         f"warm-up {'trained' if trained else 'reused'}: {result.examples} examples, "
         f"{result.steps} steps, loss {result.losses[0][1] if result.losses else float('nan'):.3f}"

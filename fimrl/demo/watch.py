@@ -7,7 +7,6 @@ for its in-memory state, so what the demo prints is what ``fimrl sql`` would sho
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
@@ -85,10 +84,6 @@ class RunCounts:
     passed: int
     versions: int
 
-    @property
-    def unverified(self) -> int:
-        return self.candidates - self.verified
-
     def text(self) -> str:
         rate = f"{self.passed / self.verified:.3f}" if self.verified else "-"
         return (
@@ -150,7 +145,6 @@ def drain(
     *,
     timeout_s: float,
     poll_s: float = 1.0,
-    on_wait: Callable[[dict[int, int]], None] | None = None,
 ) -> DrainResult:
     """Wait until every candidate of the run has a verdict, or ``timeout_s`` passes.
 
@@ -171,7 +165,5 @@ def drain(
         if now - last_relay >= min(settings.lease_s, 30.0):
             relayed += relay_once(engine, settings).reenqueued
             last_relay = now
-        if on_wait is not None:
-            on_wait(left)
         time.sleep(poll_s)
     return DrainResult(round(time.monotonic() - started, 1), left, relayed)

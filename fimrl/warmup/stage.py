@@ -17,15 +17,25 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from sqlalchemy import Engine, text
 
 from fimrl.config import Settings
 from fimrl.db.run_store import ensure_run, finish_run
 from fimrl.errors import FimrlError
+from fimrl.progress import StepBar
 from fimrl.warmup.precision import use_bf16
 from fimrl.warmup.sft import WarmupConfig, WarmupResult, read_warmup_info, train_warmup
 
-__all__ = ["WARMUP_KIND", "WarmupTaskRow", "config_from_settings", "run_warmup", "warmup_dir"]
+__all__ = [
+    "WARMUP_KIND",
+    "WarmupTaskRow",
+    "config_from_settings",
+    "run_warmup",
+    "run_warmup_shown",
+    "warmup_dir",
+    "warmup_line",
+]
 
 WARMUP_KIND = "warmup"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
@@ -126,6 +136,25 @@ def run_warmup(
     )
     _record(engine, name, settings, result)
     return result, True
+
+
+def warmup_line(entry: dict[str, Any]) -> str:
+    """One line per logged warm-up step: step, loss, learning rate."""
+    lr = entry.get("learning_rate")
+    return f"warm-up step {entry['step']}/{entry['steps']}  loss {float(entry['loss']):.3f}" + (
+        f"  lr {float(lr):.2e}" if lr is not None else ""
+    )
+
+
+def run_warmup_shown(
+    console: Console, engine: Engine, settings: Settings, name: str
+) -> tuple[WarmupResult, bool]:
+    """:func:`run_warmup` with its progress on ``console``: a bar on a terminal, a line per
+    logged step in a pipe (what `fimrl warmup run` and `fimrl demo` both show)."""
+    with StepBar(console, "warm-up", settings.warmup_steps) as bar:
+        return run_warmup(
+            engine, settings, name, on_log=lambda e: bar.update(int(e["step"]), warmup_line(e))
+        )
 
 
 def _record(engine: Engine, name: str, settings: Settings, result: WarmupResult) -> int:
