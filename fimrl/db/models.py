@@ -249,3 +249,71 @@ class LearnerStep(Base):
     wait_time_s: Mapped[float | None] = mapped_column(Float)
     extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     created_at: Mapped[datetime] = _now()
+
+
+EXPERIMENT_ARMS = ("base", "ntp", "fim-sft", "fim-rlvr", "fim-sft+rlvr")
+ARM_STATUSES = ("pending", "training", "trained", "evaluated", "failed")
+
+
+class Experiment(Base):
+    """One comparison of training arms from one starting model (``fimrl experiment run``)."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(16), server_default="running")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    created_at: Mapped[datetime] = _now()
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ExperimentArm(Base):
+    """One arm of an experiment: its budget, what it spent, where its checkpoints and
+    evaluation live. ``run_id`` is the arm's GSPO run (RL arms), ``eval_run_id`` the
+    evaluation run whose policy versions are the arm's curve points."""
+
+    __tablename__ = "experiment_arms"
+    __table_args__ = (
+        UniqueConstraint("experiment_id", "arm", name="uq_experiment_arms_experiment_arm"),
+        CheckConstraint(_in("arm", EXPERIMENT_ARMS), name="arm"),
+        CheckConstraint(_in("status", ARM_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
+    arm: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    budget_unit: Mapped[str] = mapped_column(String(16))
+    budget_target: Mapped[float] = mapped_column(Float)
+    tokens: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    steps: Mapped[int] = mapped_column(Integer, server_default="0")
+    seconds: Mapped[float] = mapped_column(Float, server_default="0")
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    eval_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    checkpoint: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ExperimentPoint(Base):
+    """A checkpoint of an arm at a fraction of its budget: one point of its learning curve,
+    with what had been spent to reach it and (once evaluated) its pass@k summary."""
+
+    __tablename__ = "experiment_points"
+    __table_args__ = (UniqueConstraint("arm_id", "point", name="uq_experiment_points_arm_point"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    arm_id: Mapped[int] = mapped_column(ForeignKey("experiment_arms.id", ondelete="CASCADE"))
+    point: Mapped[int] = mapped_column(Integer)
+    fraction: Mapped[float] = mapped_column(Float)
+    tokens: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    steps: Mapped[int] = mapped_column(Integer, server_default="0")
+    seconds: Mapped[float] = mapped_column(Float, server_default="0")
+    checkpoint: Mapped[str] = mapped_column(Text)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _now()

@@ -124,6 +124,22 @@ QUERIES: tuple[NamedQuery, ...] = (
         "Verdicts stored per minute per run, split by verdict, newest minute first.",
         "run, minute DESC",
     ),
+    NamedQuery(
+        "experiment_arms",
+        "v_experiment_arms",
+        "Per experiment arm: status, budget (unit, target), tokens/steps/seconds spent, its "
+        "runs, final held-out FIM and whole-proof pass@1.",
+        "experiment, position",
+        filters={"experiment": "experiment"},
+    ),
+    NamedQuery(
+        "experiment_points",
+        "v_experiment_points",
+        "Learning-curve points of experiment arms: budget fraction, tokens/steps/seconds "
+        "spent, held-out FIM and whole-proof pass@1.",
+        "experiment, arm, point",
+        filters={"experiment": "experiment"},
+    ),
 )
 
 _BY_NAME = {q.name: q for q in QUERIES}

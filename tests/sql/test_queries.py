@@ -9,7 +9,7 @@ from fimrl.db import queries
 
 def test_names_and_views_are_unique_and_match() -> None:
     names = queries.names()
-    assert len(names) == len(set(names)) == 7
+    assert len(names) == len(set(names)) == 9
     for q in queries.QUERIES:
         assert q.view == f"v_{q.name}"
         assert q.description.endswith(".")
