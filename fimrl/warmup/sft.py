@@ -32,10 +32,13 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "WARMUP_MARKER",
+    "SFTHyper",
     "WarmupConfig",
     "WarmupResult",
     "build_examples",
+    "progress_callback",
     "read_warmup_info",
+    "sft_trainer",
     "train_warmup",
 ]
 
@@ -146,15 +149,105 @@ def build_examples(
 LogCallback = Callable[[dict[str, Any]], None]
 
 
-def _progress_callback(on_log: LogCallback, total: int) -> Any:
+def progress_callback(on_log: LogCallback, extra: Callable[[], dict[str, Any]]) -> Any:
+    """Hand each logged training step to ``on_log``, with the caller's ``extra`` fields (the
+    warm-up's total steps, an experiment arm's spent budget)."""
     from transformers import TrainerCallback
 
     class _Lines(TrainerCallback):  # type: ignore[misc]
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **_: Any) -> None:
             if logs and "loss" in logs:
-                on_log({"step": int(state.global_step), "steps": total, **logs})
+                on_log({"step": int(state.global_step), **extra(), **logs})
 
     return _Lines()
+
+
+class SFTHyper(Protocol):
+    """The hyperparameters every supervised stage shares (warm-up and experiment arms)."""
+
+    @property
+    def batch_size(self) -> int: ...
+    @property
+    def learning_rate(self) -> float: ...
+    @property
+    def max_length(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def bf16(self) -> bool: ...
+    @property
+    def trainable_layers(self) -> int | None: ...
+
+
+def sft_trainer(
+    model: Any,
+    tokenizer: Any,
+    rows: Sequence[dict[str, str]],
+    output_dir: Path,
+    hyper: SFTHyper,
+    *,
+    max_steps: int,
+    lr_scheduler_type: str,
+    warmup_steps: int,
+    logging_steps: int,
+    callbacks: Sequence[Any] = (),
+    trainer_class: Any = None,
+) -> Any:
+    """A TRL ``SFTTrainer`` over ``rows`` (``text`` or ``prompt``/``completion`` dicts), set up
+    the way every supervised stage of fimrl trains, so a warm-up and an experiment arm differ
+    only in budget and schedule.
+
+    Checkpointing is off (``save_strategy="no"``): a caller that keeps checkpoints asks for
+    them step by step. Rows are shuffled with the seed before the trainer's own sampler.
+    ``trainer_class`` is an ``SFTTrainer`` subclass (default: ``SFTTrainer`` itself).
+    """
+    import datasets
+    import torch
+    from datasets import Dataset
+    from transformers import PrinterCallback
+    from trl import SFTConfig, SFTTrainer
+
+    ordered = list(rows)
+    random.Random(hyper.seed).shuffle(ordered)
+    args = SFTConfig(
+        output_dir=str(output_dir),
+        max_steps=max_steps,
+        per_device_train_batch_size=hyper.batch_size,
+        gradient_accumulation_steps=1,
+        learning_rate=hyper.learning_rate,
+        lr_scheduler_type=lr_scheduler_type,
+        warmup_steps=warmup_steps,
+        max_length=hyper.max_length,
+        completion_only_loss=True,
+        packing=False,
+        # Recomputing activations saves memory a 135M model does not need and costs ~35 %.
+        activation_checkpointing=False,
+        seed=hyper.seed,
+        data_seed=hyper.seed,
+        logging_steps=logging_steps,
+        save_strategy="no",
+        report_to="none",
+        use_cpu=not torch.cuda.is_available(),
+        bf16=hyper.bf16,
+        # Progress is ours (on_log: a rich bar or plain lines), not tqdm's or a dict print.
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+    )
+    if hyper.trainable_layers is not None:
+        freeze_below(model, hyper.trainable_layers)
+    datasets.disable_progress_bars()
+    try:
+        trainer = (trainer_class or SFTTrainer)(
+            model=model,
+            args=args,
+            train_dataset=Dataset.from_list(ordered),
+            processing_class=tokenizer,
+            callbacks=list(callbacks),
+        )
+    finally:
+        datasets.enable_progress_bars()
+    trainer.remove_callback(PrinterCallback)
+    return trainer
 
 
 def train_warmup(
@@ -173,47 +266,14 @@ def train_warmup(
     The checkpoint is written next to ``out_dir`` and renamed into place with its
     ``fimrl-warmup.json`` last, so a directory with that file is always complete.
     """
-    import datasets
-    import torch
-    from datasets import Dataset
-    from transformers import PrinterCallback
-    from trl import SFTConfig, SFTTrainer
-
     config.validate()
     rows, left_out = build_examples(tasks, fmt, tokenizer, config.max_length)
     if not rows:
         reasons = ", ".join(f"{k}: {v}" for k, v in left_out.items()) or "no tasks"
         raise ValueError(f"no usable warm-up examples among {len(tasks)} tasks ({reasons})")
-    random.Random(config.seed).shuffle(rows)
-    dataset = Dataset.from_list(
-        [{"prompt": r["prompt"], "completion": r["completion"]} for r in rows]
-    )
     out_dir = Path(out_dir)
     scratch = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(scratch, ignore_errors=True)
-    args = SFTConfig(
-        output_dir=str(scratch / "trainer"),
-        max_steps=config.steps,
-        per_device_train_batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        lr_scheduler_type="linear",
-        warmup_steps=max(1, config.steps // 10),
-        max_length=config.max_length,
-        completion_only_loss=True,
-        packing=False,
-        # Recomputing activations saves memory a 135M model does not need and costs ~35 %.
-        activation_checkpointing=False,
-        seed=config.seed,
-        data_seed=config.seed,
-        logging_steps=max(1, min(10, config.steps // 10)),
-        save_strategy="no",
-        report_to="none",
-        use_cpu=not torch.cuda.is_available(),
-        bf16=config.bf16,
-        # Progress is ours (on_log: a rich bar or plain lines), not tqdm's or a dict print.
-        disable_tqdm=True,
-        dataloader_num_workers=0,
-    )
     losses: list[tuple[int, float]] = []
 
     def record(entry: dict[str, Any]) -> None:
@@ -221,20 +281,18 @@ def train_warmup(
         if on_log is not None:
             on_log(entry)
 
-    if config.trainable_layers is not None:
-        freeze_below(model, config.trainable_layers)
-    datasets.disable_progress_bars()
-    try:
-        trainer = SFTTrainer(
-            model=model,
-            args=args,
-            train_dataset=dataset,
-            processing_class=tokenizer,
-            callbacks=[_progress_callback(record, config.steps)],
-        )
-    finally:
-        datasets.enable_progress_bars()
-    trainer.remove_callback(PrinterCallback)
+    trainer = sft_trainer(
+        model,
+        tokenizer,
+        [{"prompt": r["prompt"], "completion": r["completion"]} for r in rows],
+        scratch / "trainer",
+        config,
+        max_steps=config.steps,
+        lr_scheduler_type="linear",
+        warmup_steps=max(1, config.steps // 10),
+        logging_steps=max(1, min(10, config.steps // 10)),
+        callbacks=[progress_callback(record, lambda: {"steps": config.steps})],
+    )
     started = time.monotonic()
     trainer.train()
     seconds = time.monotonic() - started

@@ -33,6 +33,7 @@ __all__ = [
     "config_from_settings",
     "run_warmup",
     "run_warmup_shown",
+    "train_tasks",
     "warmup_dir",
     "warmup_line",
 ]
@@ -78,7 +79,7 @@ def config_from_settings(settings: Settings) -> WarmupConfig:
     )
 
 
-def _train_tasks(engine: Engine) -> list[WarmupTaskRow]:
+def train_tasks(engine: Engine) -> list[WarmupTaskRow]:
     with engine.connect() as conn:
         rows = conn.execute(
             text(
@@ -123,7 +124,7 @@ def run_warmup(
         result = WarmupResult(**{**info, "losses": [tuple(x) for x in info.get("losses", [])]})
         _record(engine, name, settings, result)
         return result, False
-    tasks = _train_tasks(engine)
+    tasks = train_tasks(engine)
     if not tasks:
         raise FimrlError("no train-split tasks in the database: run `fimrl tasks build` first")
     fmt = get_prompt_format(settings.prompt_format)
