@@ -12,6 +12,7 @@ from fimrl.commands import (
     db_cmd,
     demo_cmd,
     eval_cmd,
+    experiment_cmd,
     lean_cmd,
     learner_cmd,
     metrics_cmd,
@@ -40,6 +41,7 @@ app.add_typer(learner_cmd.app, name="learner")
 app.add_typer(trainer_cmd.app, name="trainer")
 app.add_typer(metrics_cmd.app, name="metrics")
 app.add_typer(warmup_cmd.app, name="warmup")
+app.add_typer(experiment_cmd.app, name="experiment")
 app.command("demo")(demo_cmd.demo)
 app.add_typer(eval_cmd.app, name="eval")
 app.command("report")(report_cmd.report)
