@@ -39,6 +39,12 @@ def run(
     file: Path = typer.Argument(
         ..., help="The experiment file (TOML), e.g. experiments/cpu-small.toml."
     ),
+    arm: list[str] = typer.Option(
+        None, help="Only this arm (repeatable): share an experiment's arms between hosts."
+    ),
+    take_over: bool = typer.Option(
+        False, help="Resume an arm another host was training (that host is gone)."
+    ),
 ) -> None:
     """Run every arm of the experiment and write its report; run again to resume it."""
     from fimrl.experiment.run import run_experiment
@@ -49,7 +55,7 @@ def run(
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-    report = run_experiment(load_settings(), spec, _say)
+    report = run_experiment(load_settings(), spec, _say, only=arm or (), take_over=take_over)
     _say(f"report: {report} (and {report.with_suffix('.html').name})")
     _say(f"again any time: fimrl experiment report {spec.name}")
 

@@ -503,6 +503,12 @@ def _side_by_side(doc: Document, data: ExperimentData, measures: list[str]) -> N
         doc.para(" ".join(notes))
 
 
+def _headline(v: Verdict, top_k: int) -> bool:
+    """The sentences the report leads with: FIM pass@1 (does the arm fill holes?) and
+    whole-proof pass@max-k (does it transfer to whole proofs?); the rest go in the table."""
+    return (v.measure == FIM and v.k == 1) or (v.measure == PROOF and v.k == top_k)
+
+
 def _verdicts(doc: Document, data: ExperimentData, verdicts: list[Verdict]) -> None:
     doc.heading("Verdicts")
     doc.para(
@@ -512,10 +518,31 @@ def _verdicts(doc: Document, data: ExperimentData, verdicts: list[Verdict]) -> N
     )
     if not verdicts:
         doc.para("No comparison could be made: fewer than two compared arms have finished.")
+    top_k = max(data.spec.evaluation.ks)
     for a_name, b_name in COMPARISONS:
-        lines = [v.sentence for v in verdicts if (v.a, v.b) == (a_name, b_name)]
+        lines = [
+            v.sentence for v in verdicts if (v.a, v.b) == (a_name, b_name) and _headline(v, top_k)
+        ]
         if lines:
             doc.para(" ".join(lines))
+    rest = [v for v in verdicts if v.diff is not None]
+    if rest:
+        doc.para("Every measured difference (first arm minus second, 95% paired interval):")
+        doc.table(
+            ["comparison", "measure", "difference [95% CI]", "paired tasks", "detectable"],
+            [
+                [
+                    f"{v.a} − {v.b}",
+                    f"{MEASURES[v.measure]} pass@{v.k}",
+                    f"{_signed(v.diff.estimate)} [{_signed(v.diff.low)}, {_signed(v.diff.high)}]",
+                    str(v.paired),
+                    "yes" if v.diff.low > 0 or v.diff.high < 0 else "no",
+                ]
+                for v in rest
+                if v.diff is not None
+            ],
+            right=[False, False, True, True, False],
+        )
     skipped = []
     for a_name, b_name in COMPARISONS:
         a, b = data.arm(a_name), data.arm(b_name)
@@ -776,6 +803,32 @@ def _limits(
     doc.para(" ".join(parts))
 
 
+def _natural_language(doc: Document, data: ExperimentData) -> None:
+    """The optional natural-language set (``[evaluation] nl``), final point of each arm."""
+    rows = []
+    for arm in data.arms:
+        nl = arm.detail.get("nl")
+        if not nl:
+            continue
+        figures = {int(k): PassAtK.from_json(v) for k, v in nl.get("pass_at_k", {}).items()}
+        rows.append(
+            [arm.arm, *[_ci(figures.get(k)) for k in data.spec.evaluation.ks], f"`{nl['run']}`"]
+        )
+    if not rows:
+        return
+    doc.heading("Natural-language answers (final point)")
+    doc.para(
+        f"`fimrl eval nl` on `{data.spec.evaluation.nl}`: final-answer equivalence, the same "
+        "n and k as above. It shows whether training on Lean moved plain maths answers."
+    )
+    ks = data.spec.evaluation.ks
+    doc.table(
+        ["arm", *[f"pass@{k}" for k in ks], "run"],
+        rows,
+        right=[False, *[True] * len(ks), False],
+    )
+
+
 def write_experiment_report(engine: Engine, name: str, out_dir: Path) -> Path:
     """Write ``<name>.md``, ``<name>.html`` and the curve PNGs into ``out_dir``; return the
     Markdown path."""
@@ -789,6 +842,7 @@ def write_experiment_report(engine: Engine, name: str, out_dir: Path) -> Path:
     _verdicts(doc, data, verdicts)
     _per_task(doc, data)
     _span_kinds(doc, data)
+    _natural_language(doc, data)
     _curves(doc, data, measures or [FIM], out_dir)
     _limits(doc, data, verdicts, measures)
     md = out_dir / f"{data.name}.md"

@@ -16,7 +16,8 @@ train split's Lean source); ``fim-sft`` (supervised fill-in of reference middles
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -296,14 +297,48 @@ def _evaluate(ctx: _Context, arm: str, arm_id: int) -> None:
     )
     for point, summary in summaries.items():
         store.store_summary(ctx.engine, arm_id, point, summary)
+    if ctx.spec.evaluation.nl and "nl" not in store.arm_detail(ctx.engine, arm_id):
+        _evaluate_nl(ctx, arm, arm_id, specs[-1])
     store.set_arm(ctx.engine, arm_id, eval_run_id=eval_run_id, status="evaluated")
 
 
-def _run_arm(ctx: _Context, arm: str) -> None:
+def _evaluate_nl(ctx: _Context, arm: str, arm_id: int, final: VersionSpec) -> None:
+    """The optional natural-language set (``fimrl eval nl``) on the arm's final point: does
+    training on Lean cost or help plain maths answers?"""
+    from fimrl.eval.nl import load_problems, run_nl_eval
+
+    path = Path(str(ctx.spec.evaluation.nl))
+    evaluation = ctx.spec.evaluation
+    report = run_nl_eval(
+        ctx.settings,
+        ctx.engine,
+        load_problems(path),
+        [final],
+        source_run=None,
+        source_file=str(path),
+        n=evaluation.n,
+        ks=evaluation.ks,
+        seed=evaluation.seed,
+        on_progress=lambda m: ctx.say(f"  nl: {m}"),
+        name=f"{ctx.spec.name}.{arm_slug(arm)}.nl",
+    )
+    figures = {str(k): v.to_json() for k, v in report.results[0].pass_at_k.items()}
+    store.set_arm(ctx.engine, arm_id, detail={"nl": {"run": report.run_name, "pass_at_k": figures}})
+
+
+def _run_arm(ctx: _Context, arm: str, take_over: bool) -> bool:
+    """Run one arm to evaluated; False when it is left to the host that is training it."""
     row = store.arm_row(ctx.engine, ctx.experiment_id, arm)
     if row.status == "evaluated":
         ctx.say(f"[{arm}] already evaluated: skipped")
-        return
+        return True
+    here = socket.gethostname()
+    if row.status == "training" and row.host not in (None, here) and not take_over:
+        ctx.say(
+            f"[{arm}] is training on {row.host}: skipped (if that host is gone, run again "
+            "with --take-over to resume the arm here from its last point)"
+        )
+        return False
     ctx.say(f"[{arm}] " + ("resuming" if row.status != "pending" else "starting"))
     try:
         if row.status in ("pending", "training", "failed"):
@@ -314,6 +349,7 @@ def _run_arm(ctx: _Context, arm: str) -> None:
         store.set_arm(ctx.engine, row.id, status="failed", detail={"error": str(exc)[-2000:]})
         raise
     ctx.say(f"[{arm}] evaluated")
+    return True
 
 
 def _detail(engine: Engine, settings: Settings, spec: ExperimentSpec) -> dict[str, Any]:
@@ -330,10 +366,30 @@ def _detail(engine: Engine, settings: Settings, spec: ExperimentSpec) -> dict[st
     return {"base_model": settings.model, "checker": checker_note(settings), **tasks}
 
 
-def run_experiment(settings: Settings, spec: ExperimentSpec, say: Say) -> Path:
-    """Run (or resume) every arm of ``spec``; return the report's Markdown path."""
+def run_experiment(
+    settings: Settings,
+    spec: ExperimentSpec,
+    say: Say,
+    *,
+    only: Sequence[str] = (),
+    take_over: bool = False,
+) -> Path:
+    """Run (or resume) the arms of ``spec`` (``only``: these; another host may run the rest
+    against the same database); return the report's Markdown path.
+
+    An arm another host is training is left to it unless ``take_over``.
+    """
+    unknown = [a for a in only if a not in spec.arms]
+    if unknown:
+        raise FimrlError(
+            f"--arm {', '.join(unknown)}: not an arm of {spec.name} ({', '.join(spec.arms)})"
+        )
     from fimrl.experiment.report import write_experiment_report
 
+    if spec.evaluation.nl:  # a bad path fails now, not after hours of training
+        from fimrl.eval.nl import load_problems
+
+        load_problems(Path(spec.evaluation.nl))
     settings, why = choose_backend(experiment_settings(settings, spec))
     if why:
         say(why)
@@ -368,9 +424,13 @@ def run_experiment(settings: Settings, spec: ExperimentSpec, say: Say) -> Path:
     try:
         workers.fimrl("workers", "stop")  # a killed experiment may have left its workers
         workers.start_workers(settings.worker_concurrency)
-        for arm in spec.arms:
-            _run_arm(ctx, arm)
-        status = "finished"
+        done = [_run_arm(ctx, arm, take_over) for arm in spec.arms if not only or arm in only]
+        finished = all(
+            store.arm_row(engine, experiment_id, arm).status == "evaluated" for arm in spec.arms
+        )
+        status = "finished" if finished else "running"
+        if not all(done) or not finished:
+            say("not every arm is evaluated yet: the report shows what is")
     finally:
         workers.stop_all()
         store.finish_experiment(engine, experiment_id, status)

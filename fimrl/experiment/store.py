@@ -47,6 +47,7 @@ class ArmRow:
     eval_run_id: int | None
     checkpoint: str | None
     detail: dict[str, Any]
+    host: str | None = None
 
 
 def _spec_key(spec: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +120,8 @@ def arm_row(engine: Engine, experiment_id: int, arm: str) -> ArmRow:
         r = conn.execute(
             text(
                 "SELECT id, arm, status, tokens, steps, seconds, run_id, eval_run_id, "
-                "checkpoint, detail FROM experiment_arms WHERE experiment_id = :e AND arm = :a"
+                "checkpoint, detail, host FROM experiment_arms "
+                "WHERE experiment_id = :e AND arm = :a"
             ),
             {"e": experiment_id, "a": arm},
         ).one()
@@ -132,6 +134,7 @@ def arm_row(engine: Engine, experiment_id: int, arm: str) -> ArmRow:
         r.eval_run_id,
         r.checkpoint,
         dict(r.detail or {}),
+        r.host,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -44,13 +45,15 @@ def tiny(tmp_path_factory: pytest.TempPathFactory, smollm2_tokenizer: Any) -> Pa
     return build_tiny_model(tmp_path_factory.mktemp("experiment-tiny"), tokenizer=smollm2_tokenizer)
 
 
-def _spec(path: Path, name: str, model: Path, arms: list[str], budget: str) -> Path:
+def _spec(
+    path: Path, name: str, model: Path, arms: list[str], budget: str, evaluation: str = ""
+) -> Path:
     settings = "\n".join(f"{k} = {json.dumps(v)}" for k, v in SMALL.items())
     path.write_text(
         f'name = "{name}"\nmodel = "{model}"\narms = {arms!r}\n'.replace("'", '"')
         + f"[budget]\n{budget}\n"
         + "[supervised]\nbatch_size = 2\nmax_length = 384\n"
-        + "[evaluation]\nfim_tasks = 2\nproof_tasks = 1\nn = 2\nks = [1, 2]\n"
+        + f"[evaluation]\nfim_tasks = 2\nproof_tasks = 1\nn = 2\nks = [1, 2]\n{evaluation}\n"
         + f"[settings]\n{settings}\n"
     )
     return path
@@ -189,3 +192,63 @@ def test_bad_experiment_files_are_refused_clearly(settings: Any, tmp_path: Path)
     assert "Traceback" not in done.stderr
     missing = run_fimrl(settings_env(settings), "experiment", "run", "/no/such.toml")
     assert missing.returncode == 2 and "no experiment file" in missing.stderr
+
+
+def test_arms_can_be_shared_between_hosts_and_get_the_natural_language_set(
+    clean_db: Any, settings: Any, tiny: Path, tmp_path: Path
+) -> None:
+    env = settings_env(settings)
+    missing = _spec(
+        tmp_path / "m.toml", "nl-missing", tiny, ["base"], "amount = 1", 'nl = "/no/such.jsonl"'
+    )
+    refused = run_fimrl(env, "experiment", "run", str(missing), timeout=300)
+    assert refused.returncode == 2 and "/no/such.jsonl does not exist" in refused.stderr
+    problems = tmp_path / "nl.jsonl"
+    problems.write_text(
+        '{"question": "What is 2 + 3?", "answer": "5"}\n'
+        '{"question": "What is 7 * 6?", "answer": 42}\n'
+    )
+    spec = _spec(
+        tmp_path / "h.toml",
+        "hosts",
+        tiny,
+        ["base", "ntp"],
+        'match = "steps"\namount = 2',
+        f'nl = "{problems}"',
+    )
+    only = run_fimrl(env, "experiment", "run", str(spec), "--arm", "base", timeout=600)
+    assert only.returncode == 0, (only.stdout + only.stderr)[-3000:]
+    arms = _arms(clean_db, "hosts")
+    assert (arms["base"]["status"], arms["ntp"]["status"]) == ("evaluated", "pending")
+    assert "not every arm is evaluated yet" in only.stdout
+    with clean_db.begin() as conn:  # another host claimed ntp (and is gone)
+        conn.execute(
+            text("UPDATE experiment_arms SET status = 'training', host = 'gpu-7' WHERE arm = 'ntp'")
+        )
+    left = run_fimrl(env, "experiment", "run", str(spec), timeout=600)
+    assert left.returncode == 0 and "[ntp] is training on gpu-7: skipped" in left.stdout
+    assert _arms(clean_db, "hosts")["ntp"]["status"] == "training"
+    taken = run_fimrl(env, "experiment", "run", str(spec), "--take-over", timeout=600)
+    assert taken.returncode == 0, (taken.stdout + taken.stderr)[-3000:]
+    ntp = _arms(clean_db, "hosts")["ntp"]
+    assert (ntp["status"], ntp["steps"], ntp["host"]) == ("evaluated", 2, socket.gethostname())
+    wrong = run_fimrl(env, "experiment", "run", str(spec), "--arm", "fim-rlvr", timeout=300)
+    assert wrong.returncode == 2 and "not an arm of hosts" in wrong.stderr
+
+    with clean_db.connect() as conn:  # `fimrl eval nl` ran on each arm's final point
+        nl = dict(
+            conn.execute(
+                text(
+                    "SELECT a.arm, a.detail -> 'nl' FROM experiment_arms a JOIN experiments e "
+                    "ON e.id = a.experiment_id WHERE e.name = 'hosts'"
+                )
+            ).all()
+        )
+        kinds = conn.execute(
+            text("SELECT kind FROM runs WHERE name = ANY(:n)"),
+            {"n": [nl["base"]["run"], nl["ntp"]["run"]]},
+        ).scalars()
+        assert set(kinds) == {"eval_nl"}
+    assert set(nl["ntp"]["pass_at_k"]) == {"1", "2"}
+    body = (settings.state_dir / "reports" / "experiment-hosts" / "hosts.md").read_text()
+    assert "Natural-language answers (final point)" in body and nl["ntp"]["run"] in body
