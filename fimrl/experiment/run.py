@@ -38,6 +38,7 @@ from fimrl.experiment.evaluate import choose_tasks, evaluate_points
 from fimrl.experiment.rl import RLStage, train_rl
 from fimrl.experiment.spec import ExperimentSpec
 from fimrl.experiment.supervised import SupervisedConfig
+from fimrl.memory import release_memory
 
 __all__ = ["arm_slug", "experiment_settings", "run_experiment"]
 
@@ -344,7 +345,9 @@ def _run_arm(ctx: _Context, arm: str, take_over: bool) -> bool:
         if row.status in ("pending", "training", "failed"):
             store.set_arm(ctx.engine, row.id, status="training")
             _train(ctx, arm, row.id)
+            release_memory()
         _evaluate(ctx, arm, row.id)
+        release_memory()
     except Exception as exc:  # recorded for the report and `fimrl sql`; resumable
         store.set_arm(ctx.engine, row.id, status="failed", detail={"error": str(exc)[-2000:]})
         raise
