@@ -234,6 +234,12 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=2, ge=1)
     worker_max_tasks_per_child: int = Field(default=500, ge=1)
     worker_max_memory_per_child_kb: int = Field(default=12_000_000, ge=1)
+    worker_max_losses: int = Field(
+        default=3,
+        ge=1,
+        description="Checks of one candidate that may take their worker process down (killed, "
+        "out of memory, past the hard time limit) before it is stored as error/worker_lost.",
+    )
 
     @property
     def prelude_build_dir(self) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import signal
 import subprocess
@@ -176,3 +178,19 @@ def store_verdicts(engine: Any, run_id: int, task_id: int, results: list[str]) -
             },
         )
     return group
+
+
+def queued_candidate_ids(settings: Settings) -> list[int]:
+    """Candidate ids of the verify messages waiting in Redis (Celery protocol 2, base64)."""
+    from fimrl.rollout.enqueue import VerifyQueue
+
+    queue = VerifyQueue(settings)
+    with queue.app.connection_for_write() as conn:
+        raw = conn.default_channel.client.lrange(settings.queue_name, 0, -1)
+    ids = []
+    for item in raw:
+        envelope = json.loads(item)
+        assert envelope["headers"]["task"] == "fimrl.verify"
+        args, _kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
+        ids.append(int(args[0]["candidate_id"]))
+    return ids

@@ -1,8 +1,10 @@
 """The verify task: message → guard + Lean (fimrl.verify) → verdict row (fimrl.db).
 
 Thin glue. A malformed message is logged and dropped (the relay rebuilds it from the
-database); a checker fault is retried and then recorded as ``error``; a database outage is
-retried with backoff, so no verdict is lost and the worker never dies on bad input.
+database); a checker fault is retried and then recorded as ``error``; a check that keeps
+taking its process down is recorded as ``error``/``worker_lost``; a database outage is
+retried with backoff for as long as it lasts, so no verdict is lost and the worker never dies
+on bad input.
 """
 
 from __future__ import annotations
@@ -11,20 +13,22 @@ import functools
 import logging
 from typing import Any
 
+import redis
 from celery import Task
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from fimrl.config import get_settings
 from fimrl.db.session import get_engine
 from fimrl.db.verdict_store import record_verdict
+from fimrl.services.registry import broker_url
 from fimrl.verify.repl_pool import PoolExhausted
 from fimrl.verify.types import CheckRequest, Limits, Verdict
 from workers.app import app
 from workers.config import VERIFY_TASK
+from workers.losses import LossLedger
 
 log = logging.getLogger(__name__)
 CHECK_RETRIES = 2
-DB_RETRIES = 20
 
 
 class MalformedMessage(ValueError):
@@ -77,39 +81,94 @@ def _row(verdict: Verdict, host: str, attempts: int) -> dict[str, Any]:
     }
 
 
+def _worker_lost(losses: int) -> Verdict:
+    return Verdict(
+        status="error",
+        reward=0.0,
+        backend=get_settings().verifier_backend,
+        rule="worker_lost",
+        detail=(
+            f"the check took its worker process down {losses} times (killed, out of memory "
+            "or past the hard time limit): stored as an error, never sent again"
+        ),
+    )
+
+
+@functools.cache
+def ledger() -> LossLedger:
+    """One broker connection per worker process for the loss ledger."""
+    settings = get_settings()
+    return LossLedger(redis.Redis.from_url(broker_url(settings)), settings.queue_name)
+
+
+def _db_backoff(retries: int) -> float:
+    return min(30.0, 0.5 * 2 ** min(retries, 6))
+
+
+def _checked_row(
+    task: Task, message: dict[str, Any], candidate_id: int, request: CheckRequest, check_errors: int
+) -> dict[str, Any]:
+    """Run the check under the loss ledger; raises Celery's Retry for a retryable fault."""
+    host = task.request.hostname or "unknown"
+    losses = ledger().begin(candidate_id)
+    if losses >= get_settings().worker_max_losses:
+        log.error("candidate %s took its worker down %d times: stored", candidate_id, losses)
+        return _row(_worker_lost(losses), host, check_errors + losses + 1)
+    try:
+        verdict = checker().check(request)
+    except PoolExhausted as exc:  # every REPL busy past the bounded wait: try again later
+        raise task.retry(exc=exc, countdown=min(30.0, 1.0 + task.request.retries)) from exc
+    finally:
+        ledger().end(candidate_id)  # this attempt ended here: its process did not die
+    if verdict.status == "error" and check_errors < CHECK_RETRIES:
+        log.warning("checker error on candidate %s (%s); retrying", candidate_id, verdict.detail)
+        raise task.retry(
+            countdown=1.0 + check_errors,
+            kwargs={"message": message, "check_errors": check_errors + 1},
+        )
+    return _row(verdict, host, check_errors + 1)
+
+
 @app.task(
     name=VERIFY_TASK,
     bind=True,
     acks_late=True,
+    # A lost worker's message goes back to the queue; the loss ledger bounds how often.
     reject_on_worker_lost=True,
-    # A check that kills its worker is retried a bounded number of times, not forever.
-    retry_on_worker_lost=True,
-    default_retry_delay=1,  # a lost worker's check goes back to the queue at once
-    max_retries=DB_RETRIES,
+    default_retry_delay=1,
+    max_retries=None,  # each retry reason has its own bound (CHECK_RETRIES, the ledger)
 )
-def verify(self: Task, message: dict[str, Any]) -> str:
+def verify(
+    self: Task,
+    message: dict[str, Any],
+    check_errors: int = 0,
+    verdict_row: dict[str, Any] | None = None,
+) -> str:
+    """Check one candidate and store its verdict.
+
+    Three budgets, kept apart: ``check_errors`` counts checker faults (retried
+    CHECK_RETRIES times, then stored as ``error``); the loss ledger counts checks that took
+    their process down (``worker_max_losses``, then stored as ``error``/``worker_lost``); a
+    database outage is retried with capped backoff for as long as it lasts, carrying the
+    verdict already computed, so no check is repeated and neither budget is spent.
+    """
     try:
         candidate_id, group_id, request = request_from(message)
     except MalformedMessage as exc:
         log.error("%s; dropped (the relay re-enqueues from the database)", exc)
         return "malformed"
-    try:
-        verdict = checker().check(request)
-    except PoolExhausted as exc:  # every REPL busy past the bounded wait: try again later
-        raise self.retry(exc=exc, countdown=min(30.0, 1.0 + self.request.retries)) from exc
-    attempts = self.request.retries + 1
-    if verdict.status == "error" and self.request.retries < CHECK_RETRIES:
-        log.warning("checker error on candidate %s (%s); retrying", candidate_id, verdict.detail)
-        raise self.retry(countdown=1.0 + self.request.retries)
-    host = self.request.hostname or "unknown"
+    if verdict_row is None:
+        verdict_row = _checked_row(self, message, candidate_id, request, check_errors)
     try:
         record_verdict(
-            get_engine(),
-            candidate_id=candidate_id,
-            group_id=group_id,
-            verdict=_row(verdict, host, attempts),
+            get_engine(), candidate_id=candidate_id, group_id=group_id, verdict=verdict_row
         )
     except (OperationalError, DBAPIError) as exc:
         log.warning("database unavailable while recording candidate %s: %s", candidate_id, exc)
-        raise self.retry(exc=exc, countdown=min(30.0, 0.5 * 2**self.request.retries)) from exc
-    return verdict.status
+        raise self.retry(
+            exc=exc,
+            countdown=_db_backoff(self.request.retries),
+            kwargs={"message": message, "check_errors": check_errors, "verdict_row": verdict_row},
+        ) from exc
+    ledger().clear(candidate_id)
+    return str(verdict_row["verdict"])

@@ -6,12 +6,15 @@ import os
 import signal
 import socket
 import subprocess
+import time
 
 import typer
 from rich.console import Console
 
 from fimrl.commands.config_cmd import load_settings
 from fimrl.config import REPO_ROOT
+from fimrl.errors import FimrlError
+from fimrl.services.daemon import python_module_argv
 from fimrl.services.process import pid_alive, read_pid_file
 from fimrl.services.registry import broker_url, database_url
 from workers.command import worker_argv
@@ -48,9 +51,17 @@ def start(
     run_dir = settings.state_dir / "workers"
     run_dir.mkdir(parents=True, exist_ok=True)
     tag = name.split("@")[0]
+    pid_file, sup_file = run_dir / f"{tag}.pid", run_dir / f"{tag}.supervisor.pid"
+    if pid_alive(read_pid_file(sup_file)):
+        raise FimrlError(f"worker {tag} already runs here; `fimrl workers stop` first")
+    pid_file.unlink(missing_ok=True)
+    supervised = python_module_argv(
+        "fimrl.services.supervisor",
+        "--pid-file", str(pid_file), "--supervisor-pid-file", str(sup_file), "--", *argv,
+    )  # fmt: skip
     log = (run_dir / f"{tag}.log").open("ab")
     proc = subprocess.Popen(
-        argv,
+        supervised,
         cwd=REPO_ROOT,
         env=env,
         stdout=log,
@@ -58,21 +69,30 @@ def start(
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    (run_dir / f"{tag}.pid").write_text(f"{proc.pid}\n")
-    console.print(f"worker {name} started, pid {proc.pid}, log {run_dir / (tag + '.log')}")
+    deadline = time.monotonic() + 30
+    while read_pid_file(pid_file) is None:  # the supervisor writes it once the worker runs
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise FimrlError(f"worker {tag} did not start: see {run_dir / (tag + '.log')}")
+        time.sleep(0.05)
+    console.print(
+        f"worker {name} started, pid {read_pid_file(pid_file)} (restarted if it dies by "
+        f"supervisor pid {proc.pid}), log {run_dir / (tag + '.log')}"
+    )
 
 
 @app.command("stop")
 def stop() -> None:
-    """Warm-stop every detached worker of this state dir (SIGTERM: finish current checks)."""
+    """Warm-stop every detached worker of this state dir (SIGTERM to its supervisor, which
+    passes it on: the worker finishes its current checks and is not restarted)."""
     run_dir = load_settings().state_dir / "workers"
     stopped = 0
-    for pid_file in sorted(run_dir.glob("*.pid")) if run_dir.exists() else []:
-        pid = read_pid_file(pid_file)
+    for sup_file in sorted(run_dir.glob("*.supervisor.pid")) if run_dir.exists() else []:
+        pid = read_pid_file(sup_file)
         if pid_alive(pid):
-            os.killpg(pid, signal.SIGTERM)  # type: ignore[arg-type]
+            os.kill(pid, signal.SIGTERM)  # type: ignore[arg-type]
             stopped += 1
-        pid_file.unlink()
+        sup_file.unlink()
+        (run_dir / sup_file.name.replace(".supervisor.pid", ".pid")).unlink(missing_ok=True)
     console.print(f"signalled {stopped} worker(s)")
 
 
@@ -83,7 +103,9 @@ def status() -> None:
 
     settings = load_settings()
     run_dir = settings.state_dir / "workers"
-    for pid_file in sorted(run_dir.glob("*.pid")) if run_dir.exists() else []:
-        pid = read_pid_file(pid_file)
-        console.print(f"{pid_file.stem}: pid {pid} {'running' if pid_alive(pid) else 'dead'}")
+    for sup_file in sorted(run_dir.glob("*.supervisor.pid")) if run_dir.exists() else []:
+        tag = sup_file.name.removesuffix(".supervisor.pid")
+        sup, pid = read_pid_file(sup_file), read_pid_file(run_dir / f"{tag}.pid")
+        state = "running" if pid_alive(pid) else "restarting" if pid_alive(sup) else "dead"
+        console.print(f"{tag}: pid {pid} {state} (supervisor pid {sup})")
     console.print(f"queue {settings.queue_name}: {VerifyQueue(settings).depth()} waiting")

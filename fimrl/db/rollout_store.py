@@ -129,8 +129,13 @@ def mark_enqueued(engine: Engine, candidate_ids: Sequence[int]) -> None:
         )
 
 
-def claim_unverified(engine: Engine, *, lease_s: float, limit: int = 1000) -> list[int]:
-    """Candidates with no verdict whose enqueue lease expired.
+def claim_unverified(
+    engine: Engine, *, run_id: int, lease_s: float, limit: int = 1000
+) -> list[int]:
+    """Candidates of run ``run_id`` with no verdict whose enqueue lease expired.
+
+    Only the run's own: its relay sends to its run's queue, where another run's workers may
+    not listen, and claiming refreshes ``enqueued_at``, which would delay that run's relay.
 
     A candidate never enqueued counts from its creation, so the trainer's own enqueue right
     after commit is not raced by the relay.
@@ -146,7 +151,7 @@ def claim_unverified(engine: Engine, *, lease_s: float, limit: int = 1000) -> li
                 WHERE id IN (
                     SELECT c.id FROM candidates c
                     JOIN groups g ON g.id = c.group_id
-                    WHERE g.status = 'pending'
+                    WHERE g.run_id = :run AND g.status = 'pending'
                       AND COALESCE(c.enqueued_at, c.created_at)
                           < now() - make_interval(secs => :lease)
                       AND NOT EXISTS (SELECT 1 FROM verifications v
@@ -158,6 +163,6 @@ def claim_unverified(engine: Engine, *, lease_s: float, limit: int = 1000) -> li
                 RETURNING id
                 """
             ),
-            {"lease": lease_s, "limit": limit},
+            {"run": run_id, "lease": lease_s, "limit": limit},
         ).fetchall()
     return sorted(r[0] for r in rows)

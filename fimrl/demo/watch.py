@@ -163,7 +163,7 @@ def drain(
         if now - started >= timeout_s:
             break
         if now - last_relay >= min(settings.lease_s, 30.0):
-            relayed += relay_once(engine, settings).reenqueued
+            relayed += relay_once(engine, settings, run_id).reenqueued
             last_relay = now
         time.sleep(poll_s)
     return DrainResult(round(time.monotonic() - started, 1), left, relayed)

@@ -428,7 +428,7 @@ class EvalRunner:
                 return progress
             now = time.monotonic()
             if now - last_relay >= options.relay_every_s:
-                relay_once(self.engine, self.settings)
+                relay_once(self.engine, self.settings, run_id)
                 last_relay = now
             if now > deadline:
                 raise EvalTimeoutError(

@@ -305,6 +305,9 @@ def guard(
         return _reject("encoding", f"not encodable as UTF-8 (lone surrogate) at {exc.start}")
     if size > max_bytes:
         return _reject("oversized", f"{size} bytes > limit {max_bytes}")
+    replaced = middle.find("\ufffd")
+    if replaced >= 0:  # bytes that did not decode, or text the trainer had to make storable
+        return _reject("encoding", f"U+FFFD (undecodable or unstorable text) at {replaced}")
     bad = _CONTROL.search(middle)
     if bad is not None:
         name = "NUL byte" if bad.group() == "\x00" else f"control character {bad.group()!r}"

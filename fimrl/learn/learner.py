@@ -44,6 +44,8 @@ from fimrl.learn.batch import group_has_signal, quarantine_reason, to_tensors
 from fimrl.learn.checkpoints import checkpoint_dir, load_trainer_state, save_checkpoint
 from fimrl.learn.gspo import GSPOConfig, gspo_loss
 from fimrl.learn.logprobs import completion_logprobs
+from fimrl.outages import TRANSIENT_ERRORS
+from fimrl.rollout.relay import relay_once
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +138,7 @@ class Learner:
         self._stop = threading.Event()
         self.backoff_s = 0.5
         self.backoff_max_s = 30.0
+        self._last_relay = time.monotonic()  # the first sweep after one lease of waiting
 
     def _db(self, what: str, call: Callable[[], T]) -> T:
         """``call()``, retried with exponential backoff while PostgreSQL is unreachable.
@@ -219,6 +222,7 @@ class Learner:
                 ),
             )
             if not ids:
+                self._maybe_relay()
                 self._stop.wait(delay)
                 delay = min(delay * 1.5, 2.0)
                 continue
@@ -242,6 +246,26 @@ class Learner:
                 else:
                     usable.append(group)
         return usable, time.monotonic() - start, report
+
+    def _maybe_relay(self) -> None:
+        """While waiting for scored groups, re-send this run's lost verify messages.
+
+        The trainer relays too, but it may have exited (``--max-batches``, a crash) while
+        groups are still pending; the learner is waiting on exactly those groups, so it is
+        the part of the run that must keep them moving. One sweep per lease at most; an
+        outage skips the sweep (the next one claims what this one could not send).
+        """
+        now = time.monotonic()
+        if now - self._last_relay < self.settings.lease_s:
+            return
+        self._last_relay = now
+        try:
+            sent = relay_once(self.engine, self.settings, self.run_id).reenqueued
+        except TRANSIENT_ERRORS as exc:
+            log.warning("relay sweep skipped (%s: %s)", type(exc).__name__, exc)
+            return
+        if sent:
+            log.info("relay re-enqueued %d candidate(s)", sent)
 
     def _finish(self, group_id: int, status: str, reason: str) -> None:
         self._db(

@@ -9,6 +9,7 @@ SQL. Writing the group (and what to do when that fails) stays with each caller.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -19,14 +20,20 @@ from fimrl.rollout.prompts import HoleContext, PromptFormat
 __all__ = ["candidate_rows", "clean_text"]
 
 
-def clean_text(value: str) -> str:
-    """``value`` with NUL replaced by U+FFFD.
+#: What PostgreSQL text cannot hold: NUL, and UTF-16 surrogates (a lone one cannot be
+#: encoded as UTF-8 at all; a decoder may yield them from broken bytes).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
-    PostgreSQL text cannot hold NUL and a garbage completion may decode to one: replacing it
-    keeps the candidate (it is still recorded, and the verifier rejects it) instead of the
-    write failing.
+
+def clean_text(value: str) -> str:
+    """``value`` with what PostgreSQL cannot store (NUL, surrogates) replaced by U+FFFD.
+
+    A garbage completion may decode to either, and the group write would then fail (NUL: a
+    refused value; a lone surrogate: the driver cannot even encode it). Replacing keeps the
+    candidate: it is still recorded, and the verifier's guard rejects a middle with U+FFFD
+    (rule ``encoding``), so the model is told no instead of the trainer losing the batch.
     """
-    return value.replace("\x00", "\ufffd")
+    return _UNSTORABLE.sub("\ufffd", value)
 
 
 def candidate_rows(

@@ -23,8 +23,12 @@ class RelayPass:
     rescored: int
 
 
-def relay_once(engine: Engine, settings: Settings, *, lease_s: float | None = None) -> RelayPass:
-    """One sweep: re-enqueue expired candidates, score groups whose verdicts are all in."""
-    ids = claim_unverified(engine, lease_s=settings.lease_s if lease_s is None else lease_s)
+def relay_once(
+    engine: Engine, settings: Settings, run_id: int, *, lease_s: float | None = None
+) -> RelayPass:
+    """One sweep for run ``run_id``: re-enqueue its expired candidates onto its queue
+    (``settings.queue_name``), score groups whose verdicts are all in."""
+    lease = settings.lease_s if lease_s is None else lease_s
+    ids = claim_unverified(engine, run_id=run_id, lease_s=lease)
     sent = VerifyQueue(settings).send(verify_messages(engine, ids)) if ids else 0
     return RelayPass(reenqueued=sent, rescored=rescore_complete_groups(engine))

@@ -39,8 +39,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-import kombu.exceptions
-import redis.exceptions
 import sqlalchemy.exc
 from sqlalchemy import Engine, text
 
@@ -48,6 +46,7 @@ from fimrl.config import Settings
 from fimrl.db.claim_store import latest_policy_version
 from fimrl.db.rollout_store import CandidateRow, mark_enqueued, verify_messages, write_group
 from fimrl.db.run_store import ensure_base_version, ensure_run
+from fimrl.outages import TRANSIENT_ERRORS
 from fimrl.rollout.candidates import candidate_rows
 from fimrl.rollout.curriculum import STAGE_KEY, StageState
 from fimrl.rollout.enqueue import VerifyQueue
@@ -73,18 +72,6 @@ __all__ = [
     "trainer_daemon",
 ]
 
-#: Errors that mean "a server is unreachable right now": wait and retry, never exit.
-#: (Data errors such as a value PostgreSQL refuses are not in here: retrying cannot fix them.)
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-    sqlalchemy.exc.TimeoutError,
-    kombu.exceptions.OperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    ConnectionError,
-    TimeoutError,
-)
 
 PROMPT_TOO_LONG = "prompt_too_long"
 
@@ -372,7 +359,7 @@ class Trainer:
         every = min(self.options.relay_every_s, self.settings.lease_s)
         if now - self._last_relay < every:
             return
-        result = relay_once(self.engine, self.settings)
+        result = relay_once(self.engine, self.settings, self.run_id)
         self._last_relay = now
         if result.reenqueued:
             log.info("relay re-enqueued %d candidate(s)", result.reenqueued)

@@ -122,7 +122,8 @@ class FaultRig:
         self.state_dir = self.root / "state"
         self.pg = EmbeddedPostgres(self.root / "postgres")
         self.redis = EmbeddedRedis(self.root / "redis")
-        self.workers: dict[str, int] = {}
+        self.workers: dict[str, int] = {}  # the Celery main process of each node now
+        self.supervisors: dict[str, int] = {}  # its supervisor (`workers start --detach`)
         self.engine: Engine | None = None
         try:
             database_url = self.pg.start()
@@ -242,16 +243,34 @@ class FaultRig:
             "workers", "start", "--detach", "-c", str(concurrency), "--hostname", f"{name}@%h"
         )
         pid = read_pid_file(self.state_dir / "workers" / f"{name}.pid")
-        assert pid is not None
-        self.workers[name] = pid
+        sup = read_pid_file(self.state_dir / "workers" / f"{name}.supervisor.pid")
+        assert pid is not None and sup is not None
+        self.workers[name], self.supervisors[name] = pid, sup
+        self._wait_ready(name, pid, 1)
+        return pid
+
+    def _wait_ready(self, name: str, pid: int, times: int) -> None:
         log = self.worker_log(name)
 
         def ready() -> bool:
             text_ = log.read_text(errors="replace") if log.exists() else ""
             assert pid_alive(pid), f"worker {name} exited:\n{text_[-3000:]}"
-            return "ready." in text_
+            return text_.count("ready.") >= times
 
-        self.wait(ready, 90, f"worker {name} to be ready")
+        self.wait(ready, 90, f"worker {name} (pid {pid}) to be ready")
+
+    def wait_restarted(self, name: str, old_pid: int, times: int) -> int:
+        """Until the supervisor has restarted worker ``name`` (its ``times``-th "ready." in
+        the log) under a new pid; returns that pid."""
+        pid_file = self.state_dir / "workers" / f"{name}.pid"
+
+        def restarted() -> int | None:
+            pid = read_pid_file(pid_file)
+            return pid if pid not in (None, old_pid) and pid_alive(pid) else None
+
+        pid = self.wait(restarted, 90, f"the supervisor to restart worker {name}")
+        self._wait_ready(name, pid, times)
+        self.workers[name] = pid
         return pid
 
     def checks_in_flight(self, name: str) -> set[str]:
@@ -289,8 +308,8 @@ class FaultRig:
         is not its last: it waits for that group to be scored, relaying, before it can finish.
         Otherwise the worker is thawed (SIGCONT) and False returned: poll it with :meth:`wait`.
         """
-        pid = self.workers[name]
-        os.killpg(pid, signal.SIGSTOP)
+        group = self.supervisors[name]  # the session leader: supervisor, worker and pool
+        os.killpg(group, signal.SIGSTOP)
         in_flight = self.checks_in_flight(name) - stale
         if (
             in_flight
@@ -299,14 +318,15 @@ class FaultRig:
             and self.queue_depth() == 0
         ):
             return True
-        os.killpg(pid, signal.SIGCONT)
+        os.killpg(group, signal.SIGCONT)
         return False
 
     def thaw_worker(self, name: str) -> None:
-        os.killpg(self.workers[name], signal.SIGCONT)
+        os.killpg(self.supervisors[name], signal.SIGCONT)
 
     def kill_worker(self, name: str) -> None:
-        """SIGKILL the Celery main process, then its pool children (the node is gone)."""
+        """SIGKILL the Celery main process, then its pool children (the node is gone), then
+        let its supervisor run again (it may have been frozen with them)."""
         pid = self.workers[name]
         children = psutil.Process(pid).children(recursive=True)
         os.kill(pid, signal.SIGKILL)
@@ -314,6 +334,8 @@ class FaultRig:
             with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
         wait_for(lambda: not pid_alive(pid), 30, f"worker {name} to die")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.supervisors[name], signal.SIGCONT)
 
     def start_trainer(self, max_batches: int) -> int:
         self._start("trainer", "start", "--detach", "--max-batches", str(max_batches))
@@ -402,7 +424,7 @@ class FaultRig:
         """SIGKILL every process this rig started (the test is over), stop the servers and
         delete the directory."""
         groups = [read_pid_file(self._daemon_file(n, f"{n}.pid")) for n in ("trainer", "learner")]
-        for pid in [*groups, *self.workers.values()]:
+        for pid in [*groups, *self.supervisors.values(), *self.workers.values()]:
             if pid_alive(pid):
                 assert pid is not None
                 with contextlib.suppress(ProcessLookupError, PermissionError):

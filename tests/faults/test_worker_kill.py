@@ -3,15 +3,17 @@
 The whole loop runs (workers, trainer, learner as real processes). First the pool children of
 worker w1 are SIGKILLed while a check runs (Celery replaces them and requeues the lost check;
 also covered alone in tests/workers/test_verify_workers.py), then w1's main process and its
-children while a check runs: the messages it held stay unacknowledged in Redis (their
-visibility timeout is an hour), so only the trainer's relay (lease 3 s) brings them back, to
-worker w2 started afterwards.
+children while a check runs: its supervisor (``fimrl workers start --detach``) starts it
+again with nobody touching it, and the messages it held, unacknowledged in Redis until their
+visibility timeout (minutes), are re-sent first by the run's relay (lease 3 s).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+
+from fimrl.services.process import pid_alive
 
 from .rig import FaultRig
 
@@ -42,11 +44,12 @@ def test_worker_sigkill_mid_check(make_rig) -> None:  # type: ignore[no-untyped-
         "verdicts after the pool replaced its children",
     )
     rig.wait(lambda: rig.freeze_worker_holding_work("w1", stale, BATCHES), 60, "w1 mid-check")
+    dead = rig.workers["w1"]
     rig.kill_worker("w1")
-    held = rig.unverified_ids()  # only w1 could have verified these
+    held = rig.unverified_ids()  # only the dead w1 could have verified these
     assert held
+    restarted = rig.wait_restarted("w1", dead, times=2)
 
-    rig.start_worker("w2", concurrency=2)
     counts = rig.wait_drained(180)
     print(f"\n(a) worker SIGKILL: {counts.line()}")
 
@@ -56,12 +59,12 @@ def test_worker_sigkill_mid_check(make_rig) -> None:  # type: ignore[no-untyped-
     assert counts.duplicate_verdicts == 0 and counts.unverified == 0
     assert counts.consumed == BATCHES and counts.learner_steps == BATCHES
     assert counts.groups_used == counts.consumed and counts.trained_twice == 0
-    # What the dead worker held was re-sent by the relay and checked by w2.
+    # What the dead worker held was re-sent by the relay and checked by the restarted one.
     assert counts.reenqueued >= 1
     assert rig.count(
         "SELECT count(*) FROM verifications WHERE candidate_id = ANY(:ids) "
-        "AND worker_host LIKE 'w2@%'",
+        "AND worker_host LIKE 'w1@%'",
         ids=sorted(held),
     ) == len(held)
-    assert not rig.workers_alive("w1") and rig.workers_alive("w2")
+    assert restarted != dead and rig.workers_alive("w1") and not pid_alive(dead)
     assert len(children) == 2

@@ -57,23 +57,15 @@ def scored_group(
     """Write a group, its candidates and their verdicts; the group ends `scored`."""
     if logprobs is None:
         logprobs = [on_policy_logprobs(model, prompt, c, temperature) for c in completions]
-    rows = [
-        CandidateRow(
-            completion=" ".join(map(str, c)),
-            middle="",
-            token_ids=c,
-            behaviour_logprobs=lp,
-            sampling={"temperature": temperature},
-        )
-        for c, lp in zip(completions, logprobs, strict=True)
-    ]
-    group_id, cand_ids = write_group(
+    group_id, cand_ids = unscored_group(
         engine,
-        run_id=run_id,
-        task_id=task_id,
-        policy_version=version,
-        candidates=rows,
-        prompt_token_ids=prompt,
+        run_id,
+        task_id,
+        prompt,
+        completions,
+        logprobs=logprobs,
+        version=version,
+        temperature=temperature,
     )
     for i, (cid, r) in enumerate(zip(cand_ids, rewards, strict=True)):
         verdict = verdicts[i] if verdicts else ("pass" if r > 0 else "fail")
@@ -90,3 +82,36 @@ def scored_group(
             },
         )
     return group_id
+
+
+def unscored_group(
+    engine: Engine,
+    run_id: int,
+    task_id: int,
+    prompt: list[int],
+    completions: list[list[int]],
+    *,
+    logprobs: list[list[float]],
+    middles: list[str] | None = None,
+    version: int = 0,
+    temperature: float = 1.0,
+) -> tuple[int, list[int]]:
+    """Write a group and its candidates as the trainer does, with no verdicts yet."""
+    rows = [
+        CandidateRow(
+            completion=" ".join(map(str, c)),
+            middle=middles[i] if middles else "",
+            token_ids=c,
+            behaviour_logprobs=lp,
+            sampling={"temperature": temperature},
+        )
+        for i, (c, lp) in enumerate(zip(completions, logprobs, strict=True))
+    ]
+    return write_group(
+        engine,
+        run_id=run_id,
+        task_id=task_id,
+        policy_version=version,
+        candidates=rows,
+        prompt_token_ids=prompt,
+    )

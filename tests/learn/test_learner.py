@@ -13,8 +13,9 @@ from fimrl.db.claim_store import claim_groups
 from fimrl.db.run_store import ensure_run
 from fimrl.learn.learner import Learner
 
+from ..helpers import WorkerProcess, settings_env
 from .conftest import tiny_model, tiny_tokenizer
-from .scored import make_task, on_policy_logprobs, scored_group
+from .scored import make_task, on_policy_logprobs, scored_group, unscored_group
 
 PROMPT = [5, 6, 7]
 GOOD, BAD1, BAD2, BAD3 = [10, 11, 12], [20, 21], [30, 31, 32, 33], [40]
@@ -273,3 +274,41 @@ def test_resume_from_checkpoint(clean_db, settings, lora, tmp_path) -> None:  # 
     assert second.optimizer.state_dict()["state"]  # optimizer moments restored too
     saved = sorted(p.name for p in (tmp_path / "state" / "checkpoints").rglob("*.safetensors"))
     assert saved == (["adapter_model.safetensors"] if lora else ["model.safetensors"])
+
+
+def test_the_learner_relays_lost_messages_after_the_trainer_is_gone(  # type: ignore[no-untyped-def]
+    clean_db, settings, tmp_path
+) -> None:
+    """A group written but never delivered (the trainer exited, Redis lost the list): the
+    learner waiting on it re-sends its candidates to the run's queue once their lease
+    expired, a real worker scores them, and the learner trains on the group."""
+    run = ensure_run(clean_db, "relayed")
+    s = _settings(settings, lease_s=1.0)
+    learner = Learner(s, clean_db, run, model=tiny_model(seed=3), tokenizer=tiny_tokenizer())
+    policy = learner.accelerator.unwrap_model(learner.model)
+    completions = [GOOD, BAD1]
+    _group, ids = unscored_group(
+        clean_db,
+        run,
+        make_task(clean_db, 0),
+        PROMPT,
+        completions,
+        logprobs=[on_policy_logprobs(policy, PROMPT, c, 1.0) for c in completions],
+        middles=["trivial", "simp"],  # the task's reference middle is `trivial`
+    )
+    worker = WorkerProcess(settings_env(s, verifier_backend="exact"), tmp_path / "w.log", 1)
+    stopper = threading.Timer(120, learner.stop)  # a bound, not a synchronisation
+    stopper.start()
+    try:
+        report = learner.train_step()
+    finally:
+        stopper.cancel()
+        worker.stop()
+    assert report is not None and report.groups_used == 1
+    verdicts = _rows(
+        clean_db,
+        "SELECT c.id, v.verdict, c.enqueue_count FROM candidates c "
+        "JOIN verifications v ON v.candidate_id = c.id ORDER BY c.id",
+    )
+    assert [(v.id, v.verdict) for v in verdicts] == [(ids[0], "pass"), (ids[1], "fail")]
+    assert all(v.enqueue_count == 1 for v in verdicts)  # sent once, by the learner's relay

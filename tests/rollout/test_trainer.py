@@ -6,9 +6,7 @@ No worker runs here: the Redis list of the test's private queue is inspected dir
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -33,7 +31,7 @@ from fimrl.rollout.relay import relay_once
 from fimrl.rollout.task_sampler import TaskSampler
 from fimrl.rollout.trainer import Trainer, TrainerOptions
 from fimrl.services.process import free_port
-from tests.helpers import store_omega_task, store_verdicts, wait_for
+from tests.helpers import queued_candidate_ids, store_omega_task, store_verdicts, wait_for
 
 TOL = 1e-4
 FAST = TrainerOptions(
@@ -75,20 +73,6 @@ def trainer_settings(settings: Settings, tiny_dir: Path, **kw: Any) -> Settings:
 def rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
     with engine.connect() as conn:
         return list(conn.execute(text(sql), params).all())
-
-
-def queued_candidate_ids(settings: Settings) -> list[int]:
-    """Candidate ids of the verify messages waiting in Redis (Celery protocol 2, base64)."""
-    queue = VerifyQueue(settings)
-    with queue.app.connection_for_write() as conn:
-        raw = conn.default_channel.client.lrange(settings.queue_name, 0, -1)
-    ids = []
-    for item in raw:
-        envelope = json.loads(item)
-        assert envelope["headers"]["task"] == "fimrl.verify"
-        args, _kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
-        ids.append(int(args[0]["candidate_id"]))
-    return ids
 
 
 def stored_logprob_error(engine: Engine, model: Any, group_ids: list[int]) -> float:
@@ -153,7 +137,7 @@ def test_a_batch_is_written_and_enqueued_exactly_once(
     # Exactly one verify message per candidate, carrying what a worker needs.
     assert sorted(queued_candidate_ids(s)) == [c.id for c in cands]
     assert VerifyQueue(s).depth() == 12
-    assert relay_once(clean_db, s).reenqueued == 0  # nothing is due: the trainer enqueued all
+    assert relay_once(clean_db, s, trainer.run_id).reenqueued == 0  # nothing due: all enqueued
 
     # Behaviour log-probs as stored match a fresh forward pass of the policy.
     assert stored_logprob_error(clean_db, backend.model, [g.id for g in groups]) < TOL
@@ -594,3 +578,32 @@ def test_write_group_with_the_same_key_returns_the_stored_group(clean_db: Engine
     assert other[0] != first[0]
     assert len(rows(clean_db, "SELECT id FROM groups")) == 2
     assert len(rows(clean_db, "SELECT id FROM candidates")) == 6
+
+
+def test_text_postgresql_cannot_store_is_kept_and_rejected_by_name(clean_db: Engine) -> None:
+    """A sample decoding to a lone surrogate or a NUL used to end the trainer (the group
+    write raised); its candidate is now stored with U+FFFD in their place, the group write
+    succeeds, and the guard refuses that middle with the rule ``encoding``."""
+    from fimrl.lean.guard import guard
+    from fimrl.rollout.candidates import candidate_rows
+    from fimrl.rollout.generation import Sample
+    from fimrl.rollout.prompts import get_prompt_format
+
+    task_id = make_task(clean_db, 9)
+    with clean_db.connect() as conn:
+        task = conn.execute(
+            text("SELECT header, prefix, suffix FROM fim_tasks WHERE id = :t"), {"t": task_id}
+        ).one()
+    samples = [
+        Sample([1, 2], [-0.1, -0.2], "om\ud800ega", "stop"),
+        Sample([3], [-0.3], "om\x00ega", "stop"),
+        Sample([4], [-0.4], "omega", "stop"),
+    ]
+    rows_ = candidate_rows(get_prompt_format("instruct"), task, [7, 8], samples, {})
+    run_id = ensure_run(clean_db, "unstorable", kind="train")
+    _group, ids = write_group(
+        clean_db, run_id=run_id, task_id=task_id, policy_version=0, candidates=rows_
+    )
+    stored = rows(clean_db, "SELECT middle FROM candidates ORDER BY index")
+    assert len(ids) == 3 and all("\ufffd" in r.middle for r in stored[:2])
+    assert [guard(r.middle, max_bytes=1000).rule for r in stored] == ["encoding", "encoding", None]

@@ -117,5 +117,6 @@ def test_daemon_start_status_crash_restart_stop(
     unsent = count(clean_db, "SELECT count(*) FROM candidates WHERE enqueued_at IS NULL")
     assert unsent <= G
     assert VerifyQueue(settings).depth() >= G * groups - unsent
-    assert relay_once(clean_db, settings, lease_s=0).reenqueued == G * groups
+    run_id = count(clean_db, "SELECT id FROM runs WHERE name = 'daemon-test'")
+    assert relay_once(clean_db, settings, run_id, lease_s=0).reenqueued == G * groups
     assert count(clean_db, "SELECT count(*) FROM candidates WHERE enqueued_at IS NULL") == 0

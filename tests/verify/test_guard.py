@@ -157,6 +157,7 @@ def test_oversized() -> None:
 def test_encoding_and_control_bytes() -> None:
     assert rule_of(b"exact \xff\xfe") == "encoding"
     assert rule_of("exact \ud800") == "encoding"  # lone surrogate
+    assert rule_of("exact \ufffd") == "encoding"  # undecodable, or made storable
     assert rule_of(b"exact foo") is None
     assert rule_of("exact\x00foo") == "control_char"
     assert rule_of("exact\x1bfoo") == "control_char"

@@ -6,13 +6,16 @@ import os
 import signal
 
 import psutil
+import redis
 from sqlalchemy import Engine, text
 
 from fimrl.db.rollout_store import mark_enqueued, verify_messages
+from fimrl.db.run_store import ensure_run
 from fimrl.rollout.enqueue import VerifyQueue
 from fimrl.rollout.relay import relay_once
+from workers.losses import LossLedger
 
-from ..helpers import WorkerProcess, settings_env, wait_for
+from ..helpers import WorkerProcess, queued_candidate_ids, settings_env, wait_for
 from .conftest import make_group, make_task
 
 
@@ -124,8 +127,13 @@ def test_relay_reenqueues_a_lost_message(clean_db, run_id, settings, tmp_path) -
     with queue.app.connection_for_write() as conn:  # Redis loses the messages
         conn.default_channel.client.delete(settings.queue_name)
     assert queue.depth() == 0
-    assert relay_once(clean_db, settings, lease_s=3600).reenqueued == 0  # lease not expired
-    assert relay_once(clean_db, settings, lease_s=0).reenqueued == 2
+    assert relay_once(clean_db, settings, run_id, lease_s=3600).reenqueued == 0  # lease not expired
+    # Another run's overdue candidates are its own relay's business (its queue, its lease).
+    other_run = ensure_run(clean_db, "another-run")
+    _other_group, others = make_group(clean_db, other_run, task, ["omega"])
+    assert relay_once(clean_db, settings, run_id, lease_s=0).reenqueued == 2
+    assert sorted(queued_candidate_ids(settings)) == sorted(cands)
+    assert _count(clean_db, "SELECT enqueue_count FROM candidates WHERE id = :c", c=others[0]) == 0
     worker = WorkerProcess(settings_env(settings, verifier_backend="exact"), tmp_path / "w.log")
     try:
         wait_for(
@@ -135,7 +143,53 @@ def test_relay_reenqueues_a_lost_message(clean_db, run_id, settings, tmp_path) -
             60,
             "the group to be scored",
         )
-        assert relay_once(clean_db, settings, lease_s=0).reenqueued == 0  # nothing left
+        assert relay_once(clean_db, settings, run_id, lease_s=0).reenqueued == 0  # nothing left
         assert _count(clean_db, "SELECT max(enqueue_count) FROM candidates") == 2
+    finally:
+        worker.stop()
+
+
+def test_a_check_that_keeps_killing_its_worker_is_stored_as_worker_lost(  # type: ignore[no-untyped-def]
+    clean_db, run_id, settings, tmp_path
+) -> None:
+    """Every time the poison candidate's check starts, its pool process dies (SIGKILL, as the
+    kernel's OOM killer would). Celery requeues the message each time; after
+    ``worker_max_losses`` deaths the next start stores ``error``/``worker_lost`` instead of
+    checking, and the candidate is never sent again. Its neighbour is checked normally."""
+    env = settings_env(
+        settings, verifier_backend="exact", checker_latency_s=2.0, worker_max_losses=2
+    )
+    task = make_task(clean_db, 40)
+    group, (poison, healthy) = make_group(clean_db, run_id, task, ["omega", "simp"])
+    ledger = LossLedger(redis.Redis.from_url(settings.broker_url.get_secret_value()),
+                        settings.queue_name)  # fmt: skip
+    worker = WorkerProcess(env, tmp_path / "w.log", concurrency=1)
+    try:
+        _enqueue(clean_db, settings, [poison])
+        for kill in range(2):  # the check starts (the ledger counts it), then its process dies
+            wait_for(lambda k=kill: ledger.lost(poison) == k + 1, 60, f"start {kill + 1}")
+            os.kill(worker.children()[0].pid, signal.SIGKILL)
+        _enqueue(clean_db, settings, [healthy])
+        wait_for(
+            lambda: _count(
+                clean_db, "SELECT count(*) FROM groups WHERE id=:g AND status='scored'", g=group
+            ),
+            120,
+            "the group to be scored",
+        )
+        with clean_db.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT candidate_id, verdict, rule, lean_version, detail FROM verifications "
+                    "ORDER BY candidate_id"
+                )
+            ).all()
+        # The poison middle is the reference (`omega`): only the ledger kept it from passing.
+        assert [(r.candidate_id, r.verdict) for r in rows] == [(poison, "error"), (healthy, "fail")]
+        assert rows[0].rule == "worker_lost"
+        assert rows[0].lean_version is None and "2 times" in rows[0].detail
+        assert ledger.lost(poison) == 0  # cleared with the verdict
+        assert relay_once(clean_db, settings, run_id, lease_s=0).reenqueued == 0
+        assert worker.proc.poll() is None
     finally:
         worker.stop()

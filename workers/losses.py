@@ -1,0 +1,67 @@
+"""How often a check took its worker process down: the budget of a poison candidate.
+
+When a check kills its pool process (Lean past its memory, a crash in a binding, Celery's
+hard time limit), Celery requeues the same message (``reject_on_worker_lost``) with no count
+of its own, and the relay would re-send it with a fresh one: without a ledger a poison
+candidate circles forever. The ledger lives in the broker's Redis, keyed by queue and
+candidate: +1 when a check starts, −1 when the task itself ends the attempt (a verdict, a
+retry, an exception). What is left over are starts whose process died.
+
+Two copies of one candidate checked at the same moment (a relay re-send racing the original)
+count as one loss each until they end; with a budget of a few losses that is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+
+log = logging.getLogger(__name__)
+
+#: Keys expire: a candidate nobody checks for a week needs no ledger.
+TTL_S = 7 * 24 * 3600
+
+
+class LossLedger:
+    """Per-candidate count of check starts that never ended (see the module docstring)."""
+
+    def __init__(self, client: redis.Redis, queue: str) -> None:
+        self.client = client
+        self.queue = queue
+
+    def _key(self, candidate_id: int) -> str:
+        return f"fimrl:check-starts:{self.queue}:{candidate_id}"
+
+    def begin(self, candidate_id: int) -> int:
+        """Count a start; return how many earlier starts were lost (0 when Redis is down:
+        a broker outage must not stop the check itself)."""
+        try:
+            pipe = self.client.pipeline()
+            pipe.incr(self._key(candidate_id))
+            pipe.expire(self._key(candidate_id), TTL_S)
+            started, _ = pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("loss ledger unavailable (%s); check started uncounted", exc)
+            return 0
+        return int(started) - 1
+
+    def end(self, candidate_id: int) -> None:
+        """The attempt ended under the task's control (it was not a lost worker)."""
+        try:
+            if int(self.client.decr(self._key(candidate_id))) <= 0:
+                self.client.delete(self._key(candidate_id))
+        except redis.RedisError as exc:
+            log.warning("loss ledger unavailable (%s)", exc)
+
+    def clear(self, candidate_id: int) -> None:
+        """The candidate has its verdict: nothing left to count."""
+        try:
+            self.client.delete(self._key(candidate_id))
+        except redis.RedisError as exc:
+            log.warning("loss ledger unavailable (%s)", exc)
+
+    def lost(self, candidate_id: int) -> int:
+        """Starts not (yet) ended: for tests and operators."""
+        value = self.client.get(self._key(candidate_id))
+        return int(value) if value is not None else 0
