@@ -143,15 +143,21 @@ def finish_groups_in(
     return len(rows)
 
 
-def latest_policy_version(engine: Engine, run_id: int) -> tuple[int, str | None] | None:
-    """(version, checkpoint path) of the newest published policy of a run."""
+def latest_policy_version(
+    engine: Engine, run_id: int, *, by_step: int | None = None
+) -> tuple[int, str | None] | None:
+    """(version, checkpoint path) of the newest published policy of a run.
+
+    ``by_step`` limits it to versions published by that learner step or earlier.
+    """
     with engine.connect() as conn:
         row = conn.execute(
             text(
                 "SELECT version, checkpoint_path FROM policy_versions WHERE run_id = :r "
+                "AND (CAST(:s AS integer) IS NULL OR learner_step <= :s) "
                 "ORDER BY version DESC LIMIT 1"
             ),
-            {"r": run_id},
+            {"r": run_id, "s": by_step},
         ).first()
     return (int(row[0]), row[1]) if row else None
 

@@ -116,6 +116,8 @@ class ArmData:
     eval_run: str | None
     detail: dict[str, Any]
     points: list[PointData] = field(default_factory=list)
+    #: The RL run's groups by status, plus ``candidates`` and ``passed`` (RL arms only).
+    rl_groups: dict[str, int] = field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
@@ -247,6 +249,7 @@ def collect_experiment(engine: Engine, name: str) -> ExperimentData:
                 a.eval_run,
                 dict(a.detail or {}),
                 points,
+                _rl_groups(engine, a.run_id) if a.run_id is not None else {},
             )
         )
     eval_ids = [a.eval_run_id for a in arms if a.eval_run_id is not None]
@@ -753,6 +756,56 @@ def _points_table(doc: Document, data: ExperimentData) -> None:
     )
 
 
+_RL_GROUPS_SQL = """
+SELECT g.status, count(DISTINCT g.id) AS groups, count(c.id) AS candidates,
+       count(v.candidate_id) FILTER (WHERE v.verdict = 'pass') AS passed
+FROM groups g JOIN candidates c ON c.group_id = g.id
+LEFT JOIN verifications v ON v.candidate_id = c.id
+WHERE g.run_id = :r GROUP BY g.status"""
+
+
+def _rl_groups(engine: Engine, run_id: int) -> dict[str, int]:
+    out: dict[str, int] = {"candidates": 0, "passed": 0}
+    for r in _rows(engine, _RL_GROUPS_SQL, r=run_id):
+        out[str(r.status)] = int(r.groups)
+        out["candidates"] += int(r.candidates)
+        out["passed"] += int(r.passed)
+    return out
+
+
+def _rl_sentence(arm: ArmData, sft_share: float) -> str | None:
+    """What the arm's GSPO stage had to learn from: a stage that took no learner step within
+    its budget is said plainly, with the reason when it is the usual one (no signal)."""
+    g = arm.rl_groups
+    if not g:
+        return None
+    groups = sum(v for k, v in g.items() if k not in ("candidates", "passed"))
+    final = arm.final
+    # fim-sft+rlvr: the steps of its supervised stage are those at its last point within it.
+    sft_points = [p.steps for p in arm.points if arm.arm != "fim-rlvr" and p.fraction <= sft_share]
+    rl_steps = (final.steps if final else arm.steps) - max(sft_points, default=0)
+    text = (
+        f"`{arm.arm}`'s GSPO stage sampled {groups} groups ({g['candidates']} candidates, "
+        f"{g['passed']} passed); {g.get('consumed', 0)} were trained on, {g.get('dropped', 0)} "
+        "dropped."
+    )
+    if rl_steps <= 0:
+        text += " It took no learner step within its budget"
+        if g["passed"] == 0:
+            text += (
+                ": every candidate failed, so every group had equal rewards and GSPO had "
+                "nothing to learn from. From this starting model RL cannot start at this "
+                "budget; it needs a model that sometimes succeeds (a warm start) or more time"
+            )
+        elif g.get("consumed", 0):
+            text += (
+                " (the step that used its trained-on groups finished after the budget ran "
+                "out, so it does not count)"
+            )
+        text += "; its final point is the policy it started RL from."
+    return text
+
+
 def _limits(
     doc: Document, data: ExperimentData, verdicts: list[Verdict], measures: list[str]
 ) -> None:
@@ -772,12 +825,23 @@ def _limits(
         for m in measures
     }
     for m, ws in widths.items():
-        if ws:
+        if not ws:
+            continue
+        median = statistics.median(ws)
+        if median > 0:
             parts.append(
                 f"Paired {MEASURES[m]} pass@1 intervals have a median width of "
-                f"{statistics.median(ws):.3f}: a true difference well below about "
-                f"{statistics.median(ws) / 2:.3f} would usually go undetected here."
+                f"{median:.3f}: a true difference well below about {median / 2:.3f} would "
+                "usually go undetected here."
             )
+        else:
+            count = fim_n if m == FIM else proof_n
+            parts.append(
+                f"Most paired {MEASURES[m]} pass@1 intervals have width 0: in those "
+                "comparisons no task's result differed at all, which says nothing about "
+                f"differences smaller than one task changing (1/{count} = {1 / max(count, 1):.3f})."
+            )
+    parts += [t for t in (_rl_sentence(a, spec.budget.sft_share) for a in data.arms) if t]
     others = [u for u in ("tokens", "steps", "seconds") if u != spec.budget.match]
     parts.append(
         f"Budgets were matched on {spec.budget.match} "

@@ -61,8 +61,43 @@ def _learner_totals(engine: Engine, run_id: int) -> tuple[int, int]:
     return int(steps), int(tokens)
 
 
-def _newest_version(engine: Engine, run_id: int) -> tuple[int, str | None]:
-    return latest_policy_version(engine, run_id) or (0, None)
+def _newest_version(
+    engine: Engine, run_id: int, by_step: int | None = None
+) -> tuple[int, str | None]:
+    return latest_policy_version(engine, run_id, by_step=by_step) or (0, None)
+
+
+def _crossing(engine: Engine, run_id: int, unit: str, target: float) -> tuple[int, int, int] | None:
+    """(step, steps so far, cumulative tokens) of the learner step that first reached ``target``.
+
+    The learner can take several steps between two polls; a point is the step that crossed
+    its target, not whatever step the poll happened to see.
+    """
+    measure = "n" if unit == "steps" else "cum_tokens"
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT step, n, cum_tokens FROM (SELECT step, "
+                "row_number() OVER (ORDER BY step) AS n, "
+                "sum(tokens) OVER (ORDER BY step) AS cum_tokens "
+                "FROM learner_steps WHERE run_id = :r) s "
+                f"WHERE {measure} >= :t ORDER BY step LIMIT 1"
+            ),
+            {"r": run_id, "t": target - 1e-9},
+        ).first()
+    return (int(row[0]), int(row[1]), int(row[2])) if row else None
+
+
+def _point_at(
+    engine: Engine, run_id: int, budget: Budget, index: int, spent: Spent
+) -> tuple[Spent, int, str | None]:
+    """What was spent at point ``index`` and the policy version it is."""
+    if budget.unit != "seconds":
+        crossed = _crossing(engine, run_id, budget.unit, budget.target(index))
+        if crossed is not None:
+            step, steps, tokens = crossed
+            return Spent(tokens, steps, spent.seconds), *_newest_version(engine, run_id, step)
+    return spent, *_newest_version(engine, run_id)
 
 
 def train_rl(
@@ -122,11 +157,11 @@ def train_rl(
                     f"{spent.seconds:.0f}s of {budget.target(last):g} {budget.unit}"
                 )
             while next_index <= last and budget.reached(spent, next_index):
-                version, checkpoint = _newest_version(engine, run_id)
+                at, version, checkpoint = _point_at(engine, run_id, budget, next_index, spent)
                 point = PointReached(
                     stage.first_point + next_index,
                     budget.points[next_index],
-                    stage.before.plus(spent),
+                    stage.before.plus(at),
                     checkpoint or stage.policy0,
                 )
                 on_point(point, version)

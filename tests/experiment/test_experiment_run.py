@@ -129,6 +129,9 @@ def test_every_arm_trains_to_a_matched_step_budget_and_is_evaluated(
     body = report.read_text()
     for arm in arms:
         assert arm in body
+    # What each GSPO stage learned from is stated; both took their steps within the budget.
+    assert "`fim-rlvr`'s GSPO stage sampled" in body and "`fim-sft+rlvr`'s GSPO stage" in body
+    assert "took no learner step" not in body
     assert report.with_suffix(".html").exists()
     # Run again: everything is done, nothing is retrained or re-evaluated.
     again = run_fimrl(settings_env(settings), "experiment", "run", str(spec), timeout=600)
