@@ -13,6 +13,7 @@ from typing import Any
 
 from fimrl.config import Settings
 from fimrl.services.registry import broker_url
+from workers.broker import TRANSPORT
 
 VERIFY_TASK = "fimrl.verify"
 
@@ -21,8 +22,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     check = settings.check_timeout_s + settings.checker_latency_s
     soft_limit = 3 * check + 30  # one check plus retries inside the REPL pool, generously
     hard_limit = soft_limit + 30
+    url = broker_url(settings)
     return {
-        "broker_url": broker_url(settings),
+        "broker_url": url,
+        # Redis through our transport: a broker restart must not kill the worker (workers.broker).
+        "broker_transport": TRANSPORT if url.split("://", 1)[0] in ("redis", "rediss") else None,
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,  # wait for a restarted Redis, forever
         "broker_transport_options": {"visibility_timeout": visibility_timeout(hard_limit)},

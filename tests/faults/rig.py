@@ -206,10 +206,15 @@ class FaultRig:
             client.close()
 
     # --- servers ------------------------------------------------------------------------------
-    def restart_redis(self, *, lose_data: bool = False) -> None:
+    def restart_redis(
+        self, *, lose_data: bool = False, down_until: Callable[[], Any] | None = None
+    ) -> None:
         """Stop redis-server (SIGTERM: the AOF is flushed) and start it on the same port;
-        ``lose_data`` deletes the AOF in between, so the queue comes back empty."""
+        ``lose_data`` deletes the AOF in between, so the queue comes back empty;
+        ``down_until`` keeps it down until that condition holds."""
         assert self.redis.stop()
+        if down_until is not None:
+            self.wait(down_until, 60, "the condition that ends the broker outage")
         if lose_data:
             for name in ("appendonly.aof", "appendonlydir", "dump.rdb"):
                 path = self.redis.root / name

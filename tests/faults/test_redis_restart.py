@@ -59,3 +59,45 @@ def test_redis_restart_mid_run(make_rig) -> None:  # type: ignore[no-untyped-def
         >= 1
     )
     assert rig.workers_alive("w1")  # the same worker reconnected twice
+
+
+def test_busy_worker_rides_out_a_broker_outage(make_rig) -> None:  # type: ignore[no-untyped-def]
+    """(b') Redis down while checks run and the worker waits on an empty queue, long enough
+    for the consumer's first reconnect to fail.
+
+    That is the state in which kombu used to kill the worker's main process ("Unrecoverable
+    error: 'NoneType' object has no attribute 'hostname'" right after "Restoring N
+    unacknowledged message(s)"; the root cause is in ``workers.broker``): unacknowledged
+    messages held, and a BRPOP outstanding for the free pool slot. The same main process must
+    ride through every outage with no supervisor restart, and the run must finish with one
+    verdict per candidate.
+    """
+    batches, g, outages = 6, 3, 3
+    rig: FaultRig = make_rig(group_size=g, checker_latency_s=1.5, max_staleness=64)
+    rig.add_tasks(6)
+    pid = rig.start_worker("w1", concurrency=g + 1)
+    rig.start_trainer(max_batches=batches)
+    rig.start_learner(max_steps=batches)
+    log = rig.worker_log("w1")
+    refused = lambda: log.read_text(errors="replace").count("consumer: Cannot connect")  # noqa: E731
+
+    for outage in range(outages):
+        rig.wait(
+            lambda: len(rig.checks_in_flight("w1")) >= 2 and rig.queue_depth() == 0,
+            120,
+            f"checks running on an emptied queue before outage {outage + 1}",
+        )
+        before = refused()
+        # Down until the worker's first reconnect attempt has failed (or the worker died).
+        rig.restart_redis(down_until=lambda b=before: refused() > b or not rig.workers_alive("w1"))
+        assert rig.workers_alive("w1"), log.read_text(errors="replace")[-4000:]
+
+    counts = rig.wait_drained(240)
+    print(f"\n(b') busy worker, {outages} outages: {counts.line()}")
+    text = log.read_text(errors="replace")
+    assert "Unrecoverable error" not in text
+    assert rig.workers_alive("w1") and rig.workers["w1"] == pid
+    assert "restarts so far: 1" not in text  # the supervisor never had to step in
+    assert counts.candidates == g * batches and counts.verdicts == counts.candidates
+    assert counts.duplicate_verdicts == 0 and counts.unverified == 0
+    assert counts.consumed == batches and counts.broken_groups == 0

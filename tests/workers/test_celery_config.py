@@ -24,3 +24,17 @@ def test_visibility_timeout_outlasts_a_held_message_and_no_more() -> None:
         "visibility_timeout"
     ]
     assert default <= 15 * 60
+
+
+def test_redis_brokers_go_through_the_restart_safe_transport() -> None:
+    from kombu import Connection
+
+    from workers.broker import Transport
+
+    config = celery_config(Settings(broker_url=BROKER))
+    connection = Connection(config["broker_url"], transport=config["broker_transport"])
+    assert type(connection.transport) is Transport
+    assert (connection.hostname, connection.port) == ("127.0.0.1", 6379)
+    # Another broker keeps its own transport.
+    other = celery_config(Settings(broker_url="memory://"))
+    assert other["broker_transport"] is None
