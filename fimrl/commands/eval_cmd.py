@@ -13,6 +13,7 @@ from rich.table import Table
 
 from fimrl.commands.config_cmd import load_settings
 from fimrl.errors import FimrlError
+from fimrl.safe_paths import state_path
 
 if TYPE_CHECKING:
     from fimrl.eval.compare import Comparison
@@ -328,7 +329,9 @@ def compare(
         points = passk_over_steps(engine, plot_run, ks, split=split, seed=seed)
         written = write_passk_vs_step_plot(
             points,
-            plot or settings.state_dir / "reports" / plot_run / "passk_vs_step.png",
+            plot
+            or state_path(settings.state_dir, "reports", plot_run, what="run name")
+            / "passk_vs_step.png",
             title=f"{plot_run}: held-out pass@k against training step",
         )
     if as_json:
@@ -355,10 +358,11 @@ def plot_cmd(
     settings = load_settings()
     engine = get_engine(settings)
     name = run_name or settings.run_name
+    target = out or state_path(settings.state_dir, "reports", name, what="run name")
     points = passk_over_steps(engine, name, parse_ks(k), split=split)
     path = write_passk_vs_step_plot(
         points,
-        out or settings.state_dir / "reports" / name / "passk_vs_step.png",
+        target if out else target / "passk_vs_step.png",
         title=f"{name}: held-out pass@k against training step",
     )
     console.print(f"plot: {path} ({len({p.version for p in points})} evaluated versions)")

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from fimrl.commands.config_cmd import load_settings
 from fimrl.errors import FimrlError
+from fimrl.safe_paths import state_path
 
 app = typer.Typer(
     help="Compare training arms (base, ntp, fim-sft, fim-rlvr, fim-sft+rlvr) at one budget.",
@@ -69,7 +70,9 @@ def report(
     from fimrl.experiment.report import write_experiment_report
 
     settings, engine = _engine()
-    target = out or settings.state_dir / "reports" / f"experiment-{name}"
+    target = out or state_path(
+        settings.state_dir, "reports", f"experiment-{name}", what="experiment name"
+    )
     path = write_experiment_report(engine, name, target)
     _say(f"report: {path} (and {path.with_suffix('.html').name})")
 

@@ -24,11 +24,12 @@ def report(
     """Write the HTML report: reward, pass@k per span kind over steps, latency, rejections."""
     from fimrl.db.session import get_engine
     from fimrl.eval.report import screenshot, write_report
+    from fimrl.safe_paths import state_path
 
     settings = load_settings()
     engine = get_engine(settings)
     name = run or settings.run_name
-    path = out or settings.state_dir / "reports" / name / "report.html"
+    path = out or state_path(settings.state_dir, "reports", name, what="run name") / "report.html"
     written = write_report(engine, name, path, ks=parse_ks(k))
     console.print(f"report: {written}")
     if render:

@@ -14,6 +14,7 @@ from rich.console import Console
 from fimrl.commands.config_cmd import load_settings
 from fimrl.config import REPO_ROOT
 from fimrl.errors import FimrlError
+from fimrl.safe_paths import safe_name
 from fimrl.services.daemon import python_module_argv
 from fimrl.services.process import pid_alive, read_pid_file
 from fimrl.services.registry import broker_url, database_url
@@ -50,7 +51,7 @@ def start(
         os.execvpe(argv[0], argv, env)
     run_dir = settings.state_dir / "workers"
     run_dir.mkdir(parents=True, exist_ok=True)
-    tag = name.split("@")[0]
+    tag = safe_name(name.split("@")[0], "worker name")
     pid_file, sup_file = run_dir / f"{tag}.pid", run_dir / f"{tag}.supervisor.pid"
     if pid_alive(read_pid_file(sup_file)):
         raise FimrlError(f"worker {tag} already runs here; `fimrl workers stop` first")

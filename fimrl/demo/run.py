@@ -38,6 +38,7 @@ from fimrl.errors import FimrlError
 from fimrl.eval.results import EvalProgress, policy_versions
 from fimrl.eval.runner import VersionSpec
 from fimrl.progress import StepBar
+from fimrl.safe_paths import state_path
 
 __all__ = ["DEMO_RL_DEFAULTS", "DemoOptions", "run_demo", "settings_env"]
 
@@ -259,7 +260,8 @@ def run_demo(settings: Settings, options: DemoOptions) -> tuple[Path, DemoFacts]
         drain=drained,
         held_out=held_out,
     )
-    report = write_report(engine, run_id, rl.state_dir / "reports" / run_name, facts)
+    report_dir = state_path(rl.state_dir, "reports", run_name, what="run name")
+    report = write_report(engine, run_id, report_dir, facts)
     console.print(f"[bold]report:[/] {report} (and {report.with_suffix('.html').name})")
     console.print(f"[{style}]Rewards: {note}[/]")
     return report, facts

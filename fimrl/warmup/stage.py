@@ -11,7 +11,6 @@ nothing and returns the recorded result, so an interrupted demo or experiment re
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -24,6 +23,7 @@ from fimrl.config import Settings
 from fimrl.db.run_store import ensure_run, finish_run
 from fimrl.errors import FimrlError
 from fimrl.progress import StepBar
+from fimrl.safe_paths import state_path
 from fimrl.warmup.precision import use_bf16
 from fimrl.warmup.sft import WarmupConfig, WarmupResult, read_warmup_info, train_warmup
 
@@ -39,7 +39,6 @@ __all__ = [
 ]
 
 WARMUP_KIND = "warmup"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 
 
 class WarmupTaskRow:
@@ -58,12 +57,7 @@ class WarmupTaskRow:
 
 def warmup_dir(settings: Settings, name: str) -> Path:
     """Where the checkpoint of warm-up ``name`` lives (names are checked: they become paths)."""
-    if not _NAME.match(name):
-        raise FimrlError(
-            f"warm-up name {name!r} must be letters, digits, '.', '_' or '-' "
-            "(it names a directory under the state dir)"
-        )
-    return settings.state_dir / "checkpoints" / f"warmup-{name}"
+    return state_path(settings.state_dir, "checkpoints", f"warmup-{name}", what="warm-up name")
 
 
 def config_from_settings(settings: Settings) -> WarmupConfig:
