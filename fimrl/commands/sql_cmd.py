@@ -6,6 +6,10 @@ one statement of free SQL. Everything runs in a READ ONLY transaction that the d
 enforces, so a write is refused by PostgreSQL itself, unless ``--write`` is given. A database
 error (bad SQL, a refused write, the statement timeout) prints the database's message and
 exits with status 2, never a traceback.
+
+It connects as ``fimrl_reader`` (``--write``: ``fimrl_writer``), never as the database owner:
+a superuser's SQL reaches the server's files and programs even read-only (:mod:`fimrl.db.roles`).
+A connection that turns out to be a superuser is refused unless ``--allow-superuser``.
 """
 
 from __future__ import annotations
@@ -97,10 +101,27 @@ def connect(url: str) -> psycopg.Connection[Any]:
     try:
         return psycopg.connect(_libpq_url(url), connect_timeout=10)
     except psycopg.Error as exc:
+        first = _first_line(exc)
+        if "role" in first and "does not exist" in first:
+            raise SqlFailed(
+                f"cannot connect to {mask_url(url)}: {first}. `fimrl db upgrade` creates the "
+                "roles where it may; elsewhere an administrator runs the SQL that "
+                "`fimrl db sql-roles` prints (or set FIMRL_SQL_READER_URL / FIMRL_SQL_WRITER_URL)."
+            ) from None
         raise SqlFailed(
-            f"cannot reach PostgreSQL at {mask_url(url)}: {_first_line(exc)}. Start it with "
+            f"cannot reach PostgreSQL at {mask_url(url)}: {first}. Start it with "
             "`fimrl services start` or fix FIMRL_DATABASE_URL."
         ) from None
+
+
+def refuse_superuser(conn: psycopg.Connection[Any], url: str) -> None:
+    """A superuser's SQL reaches the server's files and programs: not without being told."""
+    if conn.info.parameter_status("is_superuser") == "on":
+        raise SqlFailed(
+            f"{mask_url(url)} connects as superuser {conn.info.user!r}, whose SQL can reach the "
+            "server's files and programs; point FIMRL_SQL_READER_URL / FIMRL_SQL_WRITER_URL at "
+            "a non-superuser role, or pass --allow-superuser"
+        )
 
 
 def _describe(conn: psycopg.Connection[Any], sql: str) -> list[str] | None:
@@ -132,6 +153,7 @@ def execute(
     write: bool = False,
     limit: int | None = None,
     timeout_s: float = 60.0,
+    allow_superuser: bool = False,
 ) -> Result:
     """Run one statement; read-only (enforced by PostgreSQL) unless ``write``.
 
@@ -141,6 +163,8 @@ def execute(
     """
     conn = connect(url)
     try:
+        if not allow_superuser:
+            refuse_superuser(conn, url)
         timeout_ms = str(max(0, int(timeout_s * 1000)))
         with conn.cursor() as cur:
             if write:
@@ -328,6 +352,12 @@ def sql(
     timeout: float = typer.Option(
         60.0, "--timeout", min=0, help="Statement timeout in seconds (0: none)."
     ),
+    allow_superuser: bool = typer.Option(
+        False,
+        "--allow-superuser",
+        help="Run as the database owner (FIMRL_DATABASE_URL), even a superuser: its SQL can "
+        "reach the server's files and programs.",
+    ),
 ) -> None:
     """Named analysis queries or free SQL over every proof attempt, as a table, CSV or JSON."""
     if as_csv and as_json:
@@ -349,21 +379,37 @@ def sql(
     if limit is None:
         limit = 0 if (as_csv or as_json) else TABLE_ROWS
 
+    from fimrl.db.roles import sql_url
     from fimrl.services.registry import database_url
 
-    url = database_url(load_settings())
+    settings = load_settings()
+    url = database_url(settings) if allow_superuser else sql_url(settings, write=write)
     try:
         if named is not None:
             text_sql, params = named.sql(
                 limit=limit + 1 if limit else None, paramstyle="pyformat", run=run
             )
-            result = execute(url, text_sql, params, limit=limit, timeout_s=timeout)
+            result = execute(
+                url,
+                text_sql,
+                params,
+                limit=limit,
+                timeout_s=timeout,
+                allow_superuser=allow_superuser,
+            )
             if limit and len(result.rows) > limit:
                 result.truncated = True
                 result.rows = result.rows[:limit]
             title = f"{named.name}" + (f" (run {run})" if run else "")
         else:
-            result = execute(url, query, write=write, limit=limit, timeout_s=timeout)
+            result = execute(
+                url,
+                query,
+                write=write,
+                limit=limit,
+                timeout_s=timeout,
+                allow_superuser=allow_superuser,
+            )
             title = "sql"
     except SqlFailed as exc:
         message = str(exc)
