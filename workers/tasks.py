@@ -1,10 +1,10 @@
 """The verify task: message → guard + Lean (fimrl.verify) → verdict row (fimrl.db).
 
-Thin glue. A malformed message is logged and dropped (the relay rebuilds it from the
-database); a checker fault is retried and then recorded as ``error``; a check that keeps
-taking its process down is recorded as ``error``/``worker_lost``; a database outage is
-retried with backoff for as long as it lasts, so no verdict is lost and the worker never dies
-on bad input.
+Thin glue. A message without a valid seal (``fimrl.seal``: forged or altered in Redis) or a
+malformed one is logged and dropped (the relay rebuilds it from the database); a checker
+fault is retried and then recorded as ``error``; a check that keeps taking its process down
+is recorded as ``error``/``worker_lost``; a database outage is retried with backoff for as
+long as it lasts, so no verdict is lost and the worker never dies on bad input.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from fimrl.config import get_settings
 from fimrl.db.session import get_engine
 from fimrl.db.verdict_store import record_verdict
+from fimrl.seal import ForgedMessage, message_key, seal, unseal
 from fimrl.services.registry import broker_url
 from fimrl.verify.repl_pool import PoolExhausted
 from fimrl.verify.types import CheckRequest, Limits, Verdict
@@ -65,6 +66,18 @@ def request_from(message: Any) -> tuple[int, int, CheckRequest]:
         raise MalformedMessage(f"malformed verify message: {exc!r}") from exc
 
 
+def carried_state(message: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+    """(checker errors so far, verdict already computed) that a retry carries."""
+    verdict_row = message.get("verdict_row")
+    try:
+        check_errors = int(message.get("check_errors") or 0)
+    except (TypeError, ValueError) as exc:
+        raise MalformedMessage(f"malformed verify message: check_errors {exc!r}") from exc
+    if verdict_row is not None and not isinstance(verdict_row, dict):
+        raise MalformedMessage("malformed verify message: verdict_row is not a mapping")
+    return check_errors, verdict_row
+
+
 def _row(verdict: Verdict, host: str, attempts: int) -> dict[str, Any]:
     return {
         "verdict": verdict.status,
@@ -92,6 +105,11 @@ def _worker_lost(losses: int) -> Verdict:
             "or past the hard time limit): stored as an error, never sent again"
         ),
     )
+
+
+@functools.cache
+def key() -> bytes:
+    return message_key(get_settings())
 
 
 @functools.cache
@@ -124,7 +142,7 @@ def _checked_row(
         log.warning("checker error on candidate %s (%s); retrying", candidate_id, verdict.detail)
         raise task.retry(
             countdown=1.0 + check_errors,
-            kwargs={"message": message, "check_errors": check_errors + 1},
+            kwargs={"message": seal(key(), {**message, "check_errors": check_errors + 1})},
         )
     return _row(verdict, host, check_errors + 1)
 
@@ -138,22 +156,24 @@ def _checked_row(
     default_retry_delay=1,
     max_retries=None,  # each retry reason has its own bound (CHECK_RETRIES, the ledger)
 )
-def verify(
-    self: Task,
-    message: dict[str, Any],
-    check_errors: int = 0,
-    verdict_row: dict[str, Any] | None = None,
-) -> str:
+def verify(self: Task, message: Any) -> str:
     """Check one candidate and store its verdict.
 
-    Three budgets, kept apart: ``check_errors`` counts checker faults (retried
+    Three budgets, kept apart: the message's ``check_errors`` counts checker faults (retried
     CHECK_RETRIES times, then stored as ``error``); the loss ledger counts checks that took
     their process down (``worker_max_losses``, then stored as ``error``/``worker_lost``); a
     database outage is retried with capped backoff for as long as it lasts, carrying the
-    verdict already computed, so no check is repeated and neither budget is spent.
+    verdict already computed (``verdict_row``, sealed with the rest), so no check is repeated
+    and neither budget is spent.
     """
     try:
+        message = unseal(key(), message)
+    except ForgedMessage as exc:
+        log.error("verify message refused: %s; dropped", exc)
+        return "forged"
+    try:
         candidate_id, group_id, request = request_from(message)
+        check_errors, verdict_row = carried_state(message)
     except MalformedMessage as exc:
         log.error("%s; dropped (the relay re-enqueues from the database)", exc)
         return "malformed"
@@ -168,7 +188,7 @@ def verify(
         raise self.retry(
             exc=exc,
             countdown=_db_backoff(self.request.retries),
-            kwargs={"message": message, "check_errors": check_errors, "verdict_row": verdict_row},
+            kwargs={"message": seal(key(), {**message, "verdict_row": verdict_row})},
         ) from exc
     ledger().clear(candidate_id)
     return str(verdict_row["verdict"])

@@ -13,6 +13,7 @@ from typing import Any
 from celery import Celery
 
 from fimrl.config import Settings
+from fimrl.seal import message_key, seal
 from fimrl.services.registry import broker_url
 
 VERIFY_TASK = "fimrl.verify"
@@ -31,11 +32,12 @@ def _producer(url: str) -> Celery:
 
 
 class VerifyQueue:
-    """Enqueue verify messages on the configured queue."""
+    """Enqueue verify messages on the configured queue, sealed (``fimrl.seal``)."""
 
     def __init__(self, settings: Settings) -> None:
         self.queue = settings.queue_name
         self.app = _producer(broker_url(settings))
+        self.key = message_key(settings)
 
     def send(self, messages: Iterable[dict[str, Any]]) -> int:
         """Publish each message (raises on a broker outage; callers retry with backoff)."""
@@ -44,7 +46,8 @@ class VerifyQueue:
             for message in messages:
                 self.app.send_task(
                     VERIFY_TASK,
-                    args=[message],
+                    # Not a mapping: sent as is, and dropped by the worker as malformed.
+                    args=[seal(self.key, message) if isinstance(message, dict) else message],
                     queue=self.queue,
                     producer=producer,
                     retry=True,
