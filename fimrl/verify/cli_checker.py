@@ -30,7 +30,7 @@ from typing import Any
 
 from fimrl.verify.base import Checker
 from fimrl.verify.cache import VerdictCache
-from fimrl.verify.procutil import looks_like_memory_failure, run_in_group
+from fimrl.verify.procutil import give_to, looks_like_memory_failure, run_in_group
 from fimrl.verify.rules import AssemblyError, assemble, evaluate
 from fimrl.verify.types import CheckRequest, Limits, Verdict, reward_for
 
@@ -97,6 +97,7 @@ class CliChecker(Checker):
         default_limits: Limits | None = None,
         max_candidate_bytes: int = 16_384,
         cache: VerdictCache | None = None,
+        user: str | None = None,
     ) -> None:
         super().__init__(
             default_limits=default_limits,
@@ -110,6 +111,7 @@ class CliChecker(Checker):
         self.thread_stack_kb = thread_stack_kb
         self.pass_memory_flag = pass_memory_flag
         self.tmp_dir = tmp_dir
+        self.user = user  # run Lean as this user (a worker running as root)
         self._lean_version = lean_version
         self._version_lock = threading.Lock()
 
@@ -162,6 +164,8 @@ class CliChecker(Checker):
         with tempfile.TemporaryDirectory(prefix="fimrl-cli-", dir=self.tmp_dir) as tmp:
             path = Path(tmp) / "Candidate.lean"
             path.write_text(text, encoding="utf-8")
+            if self.user is not None:  # the private directory becomes the Lean user's
+                give_to(Path(tmp), self.user)
             run = run_in_group(
                 self.argv(path, limits),
                 timeout_s=limits.timeout_s,
@@ -169,6 +173,7 @@ class CliChecker(Checker):
                 work_dir=Path(tmp),
                 env=self.env,
                 cwd=self.cwd,
+                user=self.user,
             )
         if run.timed_out:
             return Verdict(

@@ -117,14 +117,20 @@ def make_checker(
                 ) from exc
             lean_version = lean_version or tc.lean_version
         return CliChecker(
-            list(lean_cmd), cwd=workdir, env=env, lean_version=lean_version, **common, **overrides
+            list(lean_cmd),
+            cwd=workdir,
+            env=env,
+            lean_version=lean_version,
+            user=settings.checker_user,
+            **common,
+            **overrides,
         )
     if name == "prelude":
         try:
             toolchain = ensure_prelude(settings)
         except PreludeUnavailable as exc:
             raise ToolchainMissing(f"prelude backend: {exc}") from exc
-        return PreludeChecker(toolchain, env=env, **common, **overrides)
+        return PreludeChecker(toolchain, env=env, user=settings.checker_user, **common, **overrides)
     raise ValueError(
         f"unknown verifier backend {name!r} (expected auto, repl, cli, prelude or exact)"
     )

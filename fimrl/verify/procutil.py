@@ -2,9 +2,15 @@
 
 Lean has no timeout of its own for a whole command and a proof can allocate without bound,
 so every Lean process runs in its own session (``start_new_session=True``, hence its own
-process group, which also contains ``lake env``'s child) with an address-space limit set
-before ``exec``. A timeout or a broken process is handled by killing the whole group, so
-nothing is left behind.
+process group, which also contains ``lake env``'s child) under limits set before ``exec``:
+address space, CPU seconds, processes, file size, no core dumps. Its output goes to files,
+never pipes, so nothing it leaves behind can make the caller wait for an end-of-file.
+
+At the deadline, and after every run, the whole tree goes: the group, every descendant, and
+every process that still holds the run's output files (a child that started its own session
+with ``setsid`` is outside the group but inherited those files; found through ``/proc``).
+A process that also closed every inherited descriptor would need a cgroup to be found; the
+process limit bounds how many such processes one check can start.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import re
 import resource
 import signal
 import subprocess
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +30,10 @@ import psutil
 
 __all__ = [
     "GroupRun",
+    "give_to",
+    "holders_of",
     "kill_group",
+    "kill_tree",
     "looks_like_memory_failure",
     "make_preexec",
     "run_in_group",
@@ -37,22 +47,65 @@ _MEMORY_PATTERNS = re.compile(
 )
 
 
-def make_preexec(memory_mb: int | None) -> Callable[[], None]:
-    """A ``preexec_fn`` that sets RLIMIT_AS (and disables core dumps) in the child.
+#: Processes (threads included: Lean runs a worker thread per core) a check may add to what
+#: its user already runs (RLIMIT_NPROC counts per user, and is not enforced for root).
+EXTRA_PROCESSES = 512
+#: Largest file a check may write (its output included).
+FILE_SIZE_MB = 256
 
-    Everything it needs is computed here, in the parent: between ``fork`` and ``exec`` the
-    child must not import modules or take locks (the caller may be multi-threaded), so the
-    returned function makes only two ``setrlimit`` system calls.
+
+_counted: list[tuple[float, int]] = []
+
+
+def _own_process_count() -> int:
+    """Processes and threads of this user now (counted at most once a minute: a bound)."""
+    now = time.monotonic()
+    if _counted and now - _counted[0][0] < 60:
+        return _counted[0][1]
+    uid = os.getuid()
+    count = 0
+    for p in psutil.process_iter(["uids", "num_threads"]):
+        with contextlib.suppress(psutil.Error, TypeError):
+            if p.info["uids"].real == uid:
+                count += int(p.info["num_threads"] or 1)
+    _counted[:] = [(now, count)]
+    return count
+
+
+def make_preexec(
+    memory_mb: int | None,
+    *,
+    cpu_s: float | None = None,
+    nproc: bool = False,
+    fsize_mb: int | None = None,
+) -> Callable[[], None]:
+    """A ``preexec_fn`` that sets the child's limits (and disables core dumps).
+
+    ``memory_mb``: RLIMIT_AS; ``cpu_s``: RLIMIT_CPU (SIGXCPU, then SIGKILL a few seconds
+    later); ``nproc``: RLIMIT_NPROC at what the user runs now plus :data:`EXTRA_PROCESSES`;
+    ``fsize_mb``: RLIMIT_FSIZE. Everything is computed here, in the parent: between ``fork``
+    and ``exec`` the child must not import modules or take locks (the caller may be
+    multi-threaded), so the returned function makes only ``setrlimit`` system calls.
     """
-    limit = None if memory_mb is None else int(memory_mb) * 1024 * 1024
     setrlimit = resource.setrlimit
-    rlimit_as = resource.RLIMIT_AS
-    rlimit_core = resource.RLIMIT_CORE
+    limits: list[tuple[int, tuple[int, int]]] = [(resource.RLIMIT_CORE, (0, 0))]
+    if memory_mb is not None:
+        limit = int(memory_mb) * 1024 * 1024
+        limits.append((resource.RLIMIT_AS, (limit, limit)))
+    if cpu_s is not None:
+        soft = max(1, int(cpu_s + 0.999))
+        limits.append((resource.RLIMIT_CPU, (soft, soft + 5)))
+    if nproc:
+        cap = _own_process_count() + EXTRA_PROCESSES
+        limits.append((resource.RLIMIT_NPROC, (cap, cap)))
+    if fsize_mb is not None:
+        size = int(fsize_mb) * 1024 * 1024
+        limits.append((resource.RLIMIT_FSIZE, (size, size)))
+    plan = tuple(limits)
 
     def _preexec() -> None:
-        setrlimit(rlimit_core, (0, 0))
-        if limit is not None:
-            setrlimit(rlimit_as, (limit, limit))
+        for which, value in plan:
+            setrlimit(which, value)
 
     return _preexec
 
@@ -70,6 +123,50 @@ def kill_group(proc: subprocess.Popen[bytes], *, wait_s: float = 5.0) -> None:
         proc.kill()
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=wait_s)
+
+
+def holders_of(paths: Sequence[Path]) -> set[int]:
+    """Pids of the processes that have any of ``paths`` open (through ``/proc/*/fd``)."""
+    targets = {str(p) for p in paths}
+    me = os.getpid()
+    found: set[int] = set()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            fds = os.scandir(f"/proc/{entry.name}/fd")
+        except OSError:
+            continue
+        with fds:
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd.path) in targets:
+                        found.add(int(entry.name))
+                        break
+    return found
+
+
+def kill_tree(
+    proc: subprocess.Popen[bytes], files: Sequence[Path] = (), *, wait_s: float = 5.0
+) -> int:
+    """SIGKILL everything a run started: its group, its descendants, and whoever still holds
+    its output ``files`` (with their groups); reap ``proc``. Returns how many were killed
+    besides ``proc``'s group."""
+    victims: set[int] = set()
+    with contextlib.suppress(psutil.Error):
+        victims |= {c.pid for c in psutil.Process(proc.pid).children(recursive=True)}
+    kill_group(proc, wait_s=wait_s)
+    victims |= holders_of(files)
+    own_group = os.getpgrp()
+    killed = 0
+    for pid in victims - {proc.pid, os.getpid()}:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            group = os.getpgid(pid)
+            if group not in (own_group, proc.pid):
+                os.killpg(group, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+    return killed
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -120,36 +217,57 @@ def run_in_group(
     work_dir: Path,
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
+    user: str | None = None,
 ) -> GroupRun:
-    """Run ``argv`` in its own session under RLIMIT_AS; kill the whole group at the deadline.
+    """Run ``argv`` in its own session under the check limits; kill its tree at the deadline.
 
-    stderr goes to a file in ``work_dir``, not a pipe: after a group kill, nothing can hold
-    a pipe open and block the read. Any exception (e.g. KeyboardInterrupt) kills the group
-    before it propagates, so no Lean process outlives its check.
+    stdout and stderr go to files in ``work_dir``, not pipes: whatever the run leaves behind,
+    nothing makes this wait past the deadline for an end-of-file. After the run, timed out or
+    not, :func:`kill_tree` removes anything it left running. Any exception (e.g.
+    KeyboardInterrupt) kills the tree before it propagates. ``user``: run as that user (the
+    caller must be root), for workers that run as root.
     """
-    stderr_path = work_dir / "stderr.txt"
-    with open(stderr_path, "wb") as stderr_file:
+    stdout_path, stderr_path = work_dir / "stdout.txt", work_dir / "stderr.txt"
+    preexec = make_preexec(memory_mb, cpu_s=timeout_s + 1, nproc=True, fsize_mb=FILE_SIZE_MB)
+    with open(stdout_path, "wb") as stdout_file, open(stderr_path, "wb") as stderr_file:
         proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
+            stdout=stdout_file,
             stderr=stderr_file,
             cwd=cwd,
             env=None if env is None else dict(env),
             start_new_session=True,
-            preexec_fn=make_preexec(memory_mb),
+            preexec_fn=preexec,
+            user=user,
+            group=_group_of(user),
         )
-        try:
-            stdout_b, _ = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            kill_group(proc)
-            proc.communicate()
-            return GroupRun(None, "", stderr_path.read_text(encoding="utf-8", errors="replace"))
-        except BaseException:
-            kill_group(proc)
-            raise
+    returncode: int | None
+    try:
+        returncode = proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        returncode = None
+    finally:
+        kill_tree(proc, [stdout_path, stderr_path])
     return GroupRun(
-        proc.returncode,
-        stdout_b.decode("utf-8", errors="replace"),
+        returncode,
+        stdout_path.read_text(encoding="utf-8", errors="replace"),
         stderr_path.read_text(encoding="utf-8", errors="replace"),
     )
+
+
+def give_to(directory: Path, user: str) -> None:
+    """Hand a check's private directory (and what is in it) to ``user``."""
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    for path in (directory, *directory.iterdir()):
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def _group_of(user: str | None) -> int | None:
+    if user is None:
+        return None
+    import pwd
+
+    return pwd.getpwnam(user).pw_gid
