@@ -33,6 +33,8 @@ class TestServices:
     server_url: str  # a database on the server where test databases can be created
     broker_url: str
     state_dir: Path
+    #: The embedded server's `fimrl sql` roles (None on a configured server: derived URLs).
+    role_urls: tuple[str, str] | None = None
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +46,7 @@ def services() -> Iterator[TestServices]:
     """
     state = Path(tempfile.mkdtemp(prefix="fimrl-test-services-"))
     started = []
+    role_urls = None
     server_url = os.environ.get(TEST_DB_ENV)
     broker_url = os.environ.get(TEST_BROKER_ENV)
     if not server_url:
@@ -51,6 +54,7 @@ def services() -> Iterator[TestServices]:
 
         pg = EmbeddedPostgres(state / "postgres")
         server_url = pg.start()
+        role_urls = pg.role_urls()
         started.append(pg)
     if not broker_url:
         from fimrl.services.redis import EmbeddedRedis
@@ -58,7 +62,7 @@ def services() -> Iterator[TestServices]:
         rd = EmbeddedRedis(state / "redis")
         broker_url = rd.start()
         started.append(rd)
-    yield TestServices(normalise_url(server_url), broker_url, state)
+    yield TestServices(normalise_url(server_url), broker_url, state, role_urls)
     for service in reversed(started):
         service.destroy()
     shutil.rmtree(state, ignore_errors=True)
@@ -121,11 +125,20 @@ def clean_db(engine: Engine) -> Engine:
 @pytest.fixture
 def settings(services: TestServices, database_url: str, tmp_path: Path) -> Settings:
     """Settings pointing at the test servers, with a private queue and state dir."""
+    roles: dict[str, str] = {}
+    if services.role_urls is not None:  # the same roles, on this test's database
+        db = make_url(database_url).database
+        reader, writer = (
+            make_url(u).set(database=db).render_as_string(hide_password=False)
+            for u in services.role_urls
+        )
+        roles = {"sql_reader_url": reader, "sql_writer_url": writer}
     return Settings(
         state_dir=tmp_path / "state",
         database_url=database_url,
         broker_url=services.broker_url,
         queue_name=f"verify-test-{uuid.uuid4().hex[:8]}",
+        **roles,  # type: ignore[arg-type]
     )
 
 

@@ -62,6 +62,10 @@ def settings_env(settings: Settings, **extra: Any) -> dict[str, str]:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    for name in ("sql_reader_url", "sql_writer_url"):
+        value = getattr(settings, name)
+        if value is not None:
+            env[f"FIMRL_{name.upper()}"] = value.get_secret_value()
     env.update({f"FIMRL_{k.upper()}": str(v) for k, v in extra.items()})
     return env
 

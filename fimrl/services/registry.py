@@ -8,12 +8,12 @@ used, so a Celery worker, the trainer and the learner started later find the sam
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from fimrl.config import Settings
 from fimrl.errors import FimrlError
+from fimrl.services.secrets_file import write_private
 
 REGISTRY_FILE = "services.json"
 
@@ -26,6 +26,9 @@ class NotConfigured(FimrlError):
 class ServiceUrls:
     database_url: str | None
     broker_url: str | None
+    #: The embedded server's `fimrl sql` roles (fimrl_reader, fimrl_writer), with passwords.
+    sql_reader_url: str | None = None
+    sql_writer_url: str | None = None
 
 
 def registry_path(state_dir: Path) -> Path:
@@ -39,7 +42,12 @@ def read_registry(state_dir: Path) -> ServiceUrls:
         return ServiceUrls(None, None)
     try:
         data = json.loads(path.read_text())
-        return ServiceUrls(data.get("database_url"), data.get("broker_url"))
+        return ServiceUrls(
+            data.get("database_url"),
+            data.get("broker_url"),
+            data.get("sql_reader_url"),
+            data.get("sql_writer_url"),
+        )
     except (OSError, ValueError, AttributeError) as exc:
         raise NotConfigured(
             f"{path} is unreadable or not JSON ({exc}). Move it away and run "
@@ -48,12 +56,8 @@ def read_registry(state_dir: Path) -> ServiceUrls:
 
 
 def write_registry(state_dir: Path, urls: ServiceUrls) -> None:
-    """Atomically record the URLs (write then rename, so readers never see half a file)."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path = registry_path(state_dir)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"database_url": urls.database_url, "broker_url": urls.broker_url}))
-    os.replace(tmp, path)
+    """Atomically record the URLs, readable by their owner only: they carry passwords."""
+    write_private(registry_path(state_dir), json.dumps(asdict(urls)))
 
 
 def database_url(settings: Settings) -> str:

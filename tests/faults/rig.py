@@ -199,7 +199,8 @@ class FaultRig:
         )
 
     def queue_depth(self) -> int:
-        client = redis.Redis(port=self.redis_port, socket_connect_timeout=2)
+        url = self.settings.broker_url.get_secret_value()  # type: ignore[union-attr]
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
         try:
             return int(client.llen(self.settings.queue_name))
         finally:

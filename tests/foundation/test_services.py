@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 import redis
@@ -179,3 +180,48 @@ def test_configured_urls_win(tmp_path: Path, services) -> None:  # type: ignore[
     urls = start_services(settings)
     assert urls.database_url == services.server_url
     assert not (tmp_path / "postgres").exists() and not (tmp_path / "redis").exists()
+
+
+def test_embedded_servers_refuse_logins_without_their_passwords(embedded) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16, item 3: another local user on this machine gets nothing without the secrets."""
+    import stat
+
+    from sqlalchemy.engine import make_url
+
+    settings, urls = embedded
+    db = make_url(urls.database_url)
+    for role in ("postgres", "fimrl_reader", "fimrl_writer"):
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(host="127.0.0.1", port=db.port, user=role, dbname="fimrl")
+    broker = make_url(urls.broker_url)
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(host="127.0.0.1", port=broker.port).ping()
+    # The secrets live in owner-only files, never on a command line.
+    registry = settings.state_dir / "services.json"
+    secrets = [
+        registry,
+        *settings.state_dir.rglob("*.password"),
+        *settings.state_dir.rglob("password"),
+    ]
+    assert len(secrets) >= 5
+    for path in secrets:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    redis_pid = next(s.pid for s in service_states(settings) if s.name == "redis")
+    assert broker.password not in " ".join(psutil.Process(redis_pid).cmdline())
+    assert read_registry(settings.state_dir).sql_reader_url
+
+
+def test_a_cluster_that_trusted_local_users_gets_passwords(state_dir: Path) -> None:
+    pg = EmbeddedPostgres(state_dir / "postgres")
+    url = pg.start()
+    pg.stop()
+    hba = pg.hba_file.read_text()
+    pg.hba_file.write_text(hba.replace("scram-sha-256", "trust"))  # as an older fimrl made it
+    assert pg.start() == url
+    port = pg.port()
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="fimrl")
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert " trust" not in pg.hba_file.read_text().replace("# ", "")
+    pg.stop()

@@ -136,6 +136,7 @@ def test_statement_timeout(settings, planted) -> None:  # type: ignore[no-untype
 
 def test_named_query_on_a_schema_without_the_views(settings, fresh_database) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
 
     from fimrl.db import migrate
 
@@ -145,6 +146,11 @@ def test_named_query_on_a_schema_without_the_views(settings, fresh_database) -> 
     engine.dispose()
     env = settings_env(settings)
     env["FIMRL_DATABASE_URL"] = url
+    if settings.sql_reader_url is not None:  # the reader role, on the fresh database
+        reader = make_url(settings.sql_reader_url.get_secret_value())
+        env["FIMRL_SQL_READER_URL"] = reader.set(database=make_url(url).database).render_as_string(
+            hide_password=False
+        )
     out = subprocess.run(
         [sys.executable, "-m", "fimrl.cli", "sql", "throughput_per_minute"],
         cwd=REPO,
