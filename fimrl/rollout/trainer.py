@@ -187,6 +187,8 @@ class Trainer:
         self.version = 0  # the policy version whose weights the backend holds
         self.latest_version = 0
         self.pending: list[PendingGroup] = []
+        #: The batch whose groups an outage kept from being written (they are in ``pending``).
+        self._held: BatchReport | None = None
         self.batches = 0
         self._seed_base = settings.seed
         self._last_relay = float("-inf")
@@ -246,9 +248,15 @@ class Trainer:
         """One batch; ``None`` when it waited (backpressure, staleness, no tasks, stop).
 
         Raises one of :data:`TRANSIENT_ERRORS` on an outage (generated groups stay pending).
+        A batch whose write an outage interrupted is finished by the next step, which returns
+        its report instead of generating: ``--max-batches N`` writes exactly N batches.
         """
         started = time.monotonic()
         self._ensure_run()
+        if self._held is not None:
+            self._flush(self._held)
+            report, self._held = self._held, None
+            return self._finish_batch(report, started)
         self._flush()
         self._maybe_relay()
         room = self.settings.max_inflight_groups - self._count_in_flight()
@@ -294,9 +302,19 @@ class Trainer:
             for (task, ids), samples in zip(prompts, results, strict=True):
                 self.pending.append(self._group(task, ids, samples, record | tag))
             report.add_time("extract", time.monotonic() - t_extract)
-            self._flush(report)
+            self._held = report
+            try:
+                self._flush(report)
+            except TRANSIENT_ERRORS:
+                report.wall_s += time.monotonic() - started  # outage waits not counted
+                raise
+            self._held = None
+        return self._finish_batch(report, started)
+
+    def _finish_batch(self, report: BatchReport, started: float) -> BatchReport:
+        """Count a fully written batch, publish its figures and log it."""
         self.batches += 1
-        report.wall_s = time.monotonic() - started
+        report.wall_s += time.monotonic() - started
         self._recent.append((report.candidates, report.completion_tokens, report.wall_s))
         self.metrics["last_batch"] = {
             "batch": report.batch,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+import redis
 
 from fimrl.services.postgres import ServiceError
 from fimrl.services.process import free_port, pid_alive, port_open, read_pid_file
@@ -117,8 +118,23 @@ class EmbeddedRedis:
             stdout=subprocess.DEVNULL,
         )
         self.port_file.write_text(f"{port}\n")
-        _wait_until(lambda: port_open("127.0.0.1", port), 30, f"redis on port {port}")
+        _wait_until(lambda: self._serving(port), 60, f"redis on port {port} to load its data")
         return self.url(port)
+
+    def _serving(self, port: int) -> bool:
+        """True once the server answers commands: an open port is not enough, since a
+        restart replays the AOF first and answers ``LOADING`` until it is done."""
+        if not port_open("127.0.0.1", port):
+            return False
+        client = redis.Redis(
+            host="127.0.0.1", port=port, password=self.password, socket_connect_timeout=2
+        )
+        try:
+            return bool(client.ping())
+        except redis.exceptions.ConnectionError:  # BusyLoadingError (LOADING) included
+            return False
+        finally:
+            client.close()
 
     def stop(self) -> bool:
         """SIGTERM the server and wait for it to exit; True if it was running."""

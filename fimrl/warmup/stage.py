@@ -23,7 +23,7 @@ from fimrl.config import Settings
 from fimrl.db.run_store import ensure_run, finish_run
 from fimrl.errors import FimrlError
 from fimrl.progress import StepBar
-from fimrl.safe_paths import state_path
+from fimrl.safe_paths import safe_name, state_path
 from fimrl.warmup.precision import use_bf16
 from fimrl.warmup.sft import WarmupConfig, WarmupResult, read_warmup_info, train_warmup
 
@@ -57,6 +57,7 @@ class WarmupTaskRow:
 
 def warmup_dir(settings: Settings, name: str) -> Path:
     """Where the checkpoint of warm-up ``name`` lives (names are checked: they become paths)."""
+    name = safe_name(name, "warm-up name")  # the name itself, before the prefix hides it
     return state_path(settings.state_dir, "checkpoints", f"warmup-{name}", what="warm-up name")
 
 
