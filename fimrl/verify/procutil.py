@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import re
 import resource
 import signal
@@ -30,6 +31,8 @@ import psutil
 
 __all__ = [
     "GroupRun",
+    "check_environment",
+    "checker_user",
     "give_to",
     "holders_of",
     "kill_group",
@@ -54,21 +57,20 @@ EXTRA_PROCESSES = 512
 FILE_SIZE_MB = 256
 
 
-_counted: list[tuple[float, int]] = []
+_counted: list[tuple[float, int, int]] = []
 
 
-def _own_process_count() -> int:
-    """Processes and threads of this user now (counted at most once a minute: a bound)."""
+def _process_count(uid: int) -> int:
+    """Processes and threads of user ``uid`` now (counted at most once a minute: a bound)."""
     now = time.monotonic()
-    if _counted and now - _counted[0][0] < 60:
-        return _counted[0][1]
-    uid = os.getuid()
+    if _counted and _counted[0][1] == uid and now - _counted[0][0] < 60:
+        return _counted[0][2]
     count = 0
     for p in psutil.process_iter(["uids", "num_threads"]):
         with contextlib.suppress(psutil.Error, TypeError):
             if p.info["uids"].real == uid:
                 count += int(p.info["num_threads"] or 1)
-    _counted[:] = [(now, count)]
+    _counted[:] = [(now, uid, count)]
     return count
 
 
@@ -78,14 +80,17 @@ def make_preexec(
     cpu_s: float | None = None,
     nproc: bool = False,
     fsize_mb: int | None = None,
+    uid: int | None = None,
 ) -> Callable[[], None]:
     """A ``preexec_fn`` that sets the child's limits (and disables core dumps).
 
     ``memory_mb``: RLIMIT_AS; ``cpu_s``: RLIMIT_CPU (SIGXCPU, then SIGKILL a few seconds
     later); ``nproc``: RLIMIT_NPROC at what the user runs now plus :data:`EXTRA_PROCESSES`;
-    ``fsize_mb``: RLIMIT_FSIZE. Everything is computed here, in the parent: between ``fork``
-    and ``exec`` the child must not import modules or take locks (the caller may be
-    multi-threaded), so the returned function makes only ``setrlimit`` system calls.
+    ``fsize_mb``: RLIMIT_FSIZE; ``uid``: the user the child runs as (whose processes
+    RLIMIT_NPROC counts; default this process's). Everything is computed here, in the
+    parent: between ``fork`` and ``exec`` the child must not import modules or take locks
+    (the caller may be multi-threaded), so the returned function makes only ``setrlimit``
+    system calls.
     """
     setrlimit = resource.setrlimit
     limits: list[tuple[int, tuple[int, int]]] = [(resource.RLIMIT_CORE, (0, 0))]
@@ -96,7 +101,7 @@ def make_preexec(
         soft = max(1, int(cpu_s + 0.999))
         limits.append((resource.RLIMIT_CPU, (soft, soft + 5)))
     if nproc:
-        cap = _own_process_count() + EXTRA_PROCESSES
+        cap = _process_count(os.getuid() if uid is None else uid) + EXTRA_PROCESSES
         limits.append((resource.RLIMIT_NPROC, (cap, cap)))
     if fsize_mb is not None:
         size = int(fsize_mb) * 1024 * 1024
@@ -225,17 +230,21 @@ def run_in_group(
     nothing makes this wait past the deadline for an end-of-file. After the run, timed out or
     not, :func:`kill_tree` removes anything it left running. Any exception (e.g.
     KeyboardInterrupt) kills the tree before it propagates. ``user``: run as that user (the
-    caller must be root), for workers that run as root.
+    caller must be root), for workers that run as root. ``cwd``: default ``work_dir``, the
+    check's private directory.
     """
     stdout_path, stderr_path = work_dir / "stdout.txt", work_dir / "stderr.txt"
-    preexec = make_preexec(memory_mb, cpu_s=timeout_s + 1, nproc=True, fsize_mb=FILE_SIZE_MB)
+    uid = None if user is None else _entry(user).pw_uid
+    preexec = make_preexec(
+        memory_mb, cpu_s=timeout_s + 1, nproc=True, fsize_mb=FILE_SIZE_MB, uid=uid
+    )
     with open(stdout_path, "wb") as stdout_file, open(stderr_path, "wb") as stderr_file:
         proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
             stdout=stdout_file,
             stderr=stderr_file,
-            cwd=cwd,
+            cwd=work_dir if cwd is None else cwd,
             env=None if env is None else dict(env),
             start_new_session=True,
             preexec_fn=preexec,
@@ -256,18 +265,76 @@ def run_in_group(
     )
 
 
+#: What a Lean process may see of the worker's environment: the search path, the locale and
+#: the toolchain's own variables. Never the rest: the worker's environment holds the database
+#: URL and the message key, and a proof elaborated with ``IO.getEnv`` could read them.
+_CHECK_ENV = re.compile(r"^(PATH|HOME|USER|LANG|LC_[A-Z_]+|TMPDIR|TERM|(ELAN|LEAN|LAKE)_[A-Z_]*)$")
+
+
+def check_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default ``os.environ``) reduced to what a Lean check needs."""
+    source = os.environ if base is None else base
+    return {k: v for k, v in source.items() if _CHECK_ENV.match(k)}
+
+
 def give_to(directory: Path, user: str) -> None:
     """Hand a check's private directory (and what is in it) to ``user``."""
-    import pwd
-
-    entry = pwd.getpwnam(user)
+    entry = _entry(user)
     for path in (directory, *directory.iterdir()):
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
-def _group_of(user: str | None) -> int | None:
-    if user is None:
-        return None
-    import pwd
+def checker_user(setting: str) -> str | None:
+    """The user Lean checks run as, for the ``checker_user`` setting; ``None``: this
+    process's own user.
 
-    return pwd.getpwnam(user).pw_gid
+    ``auto``: ``nobody`` when this process is root (an untrusted proof never runs with root's
+    rights), else this process's own user. A user name: that user, which needs root; naming
+    the user this process already runs as (``root`` included) means no switch. Raises
+    ``ValueError`` with the fix when the setting cannot be honoured.
+    """
+    own = _entry_by_uid(os.geteuid())
+    name = setting.strip()
+    if name == "auto":
+        if os.geteuid() != 0:
+            return None
+        name = "nobody"
+        if _lookup(name) is None:
+            raise ValueError(
+                "this worker runs as root and checks run as 'nobody' by default, but this "
+                "machine has no user 'nobody': create an unprivileged user and set "
+                "FIMRL_CHECKER_USER to it (or FIMRL_CHECKER_USER=root to accept the risk)"
+            )
+        return name
+    if own is not None and name == own.pw_name:
+        return None
+    if _lookup(name) is None:
+        raise ValueError(f"checker_user {name!r}: no such user on this machine")
+    if os.geteuid() != 0:
+        raise ValueError(
+            f"checker_user {name!r}: only a worker running as root can run checks as another "
+            "user; unset it (checks then run as this worker's user)"
+        )
+    return name
+
+
+def _lookup(name: str) -> pwd.struct_passwd | None:
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        return None
+
+
+def _entry(user: str) -> pwd.struct_passwd:
+    return pwd.getpwnam(user)
+
+
+def _entry_by_uid(uid: int) -> pwd.struct_passwd | None:
+    try:
+        return pwd.getpwuid(uid)
+    except KeyError:
+        return None
+
+
+def _group_of(user: str | None) -> int | None:
+    return None if user is None else int(_entry(user).pw_gid)

@@ -13,7 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from fimrl.verify.procutil import FILE_SIZE_MB, run_in_group
+from fimrl.verify.cli_checker import CliChecker
+from fimrl.verify.procutil import FILE_SIZE_MB, check_environment, checker_user, run_in_group
 
 
 def _alive_with(marker: str) -> list[int]:
@@ -94,3 +95,38 @@ def test_checks_run_as_the_checker_user_when_the_worker_is_root(tmp_path: Path) 
         ["id", "-u"], timeout_s=10.0, memory_mb=None, work_dir=tmp_path, user="nobody"
     )
     assert run.stdout.strip() == str(nobody.pw_uid)
+
+
+def test_the_checker_user_setting_resolves_to_an_unprivileged_user_for_root() -> None:
+    import pwd
+
+    own = pwd.getpwuid(os.geteuid()).pw_name
+    assert checker_user(own) is None  # naming the worker's own user means no switch
+    with pytest.raises(ValueError, match="no such user"):
+        checker_user("no-such-user-fimrl")
+    if os.geteuid() == 0:
+        assert checker_user("auto") == "nobody"  # a root worker never runs Lean as root
+        assert checker_user("nobody") == "nobody"
+    else:
+        assert checker_user("auto") is None
+        with pytest.raises(ValueError, match="only a worker running as root"):
+            checker_user("nobody")
+
+
+def test_a_check_never_sees_the_workers_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's environment holds the database URL and the message key; an elaborated
+    proof could read its own environment, so Lean gets PATH, locale and Lean's variables."""
+    monkeypatch.setenv("FIMRL_DATABASE_URL", "postgresql://fimrl:hunter2@db/fimrl")
+    monkeypatch.setenv("FIMRL_MESSAGE_KEY", "k" * 64)
+    monkeypatch.setenv("LEAN_PATH", "/opt/lean/lib")
+    for env in (check_environment(), CliChecker(["lean"]).env):
+        run = run_in_group(["env"], timeout_s=10.0, memory_mb=None, work_dir=tmp_path, env=env)
+        assert "hunter2" not in run.stdout and "FIMRL_" not in run.stdout
+        assert "LEAN_PATH=/opt/lean/lib" in run.stdout and "PATH=" in run.stdout
+
+
+def test_a_check_runs_in_its_private_directory(tmp_path: Path) -> None:
+    run = run_in_group(["pwd"], timeout_s=10.0, memory_mb=None, work_dir=tmp_path)
+    assert run.stdout.strip() == str(tmp_path)

@@ -7,6 +7,7 @@ its own by calling the backend's ``_run`` directly, so both layers are proven.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 from pathlib import Path
@@ -40,8 +41,12 @@ def checker(prelude_toolchain: PreludeToolchain, tmp_path: Path) -> PreludeCheck
 def test_make_checker_builds_the_prelude_backend(tmp_path: Path) -> None:
     settings = Settings(state_dir=tmp_path / "state", verifier_backend="prelude")
     with make_checker(settings) as checker:
+        # A worker running as root runs Lean as 'nobody', who must reach the toolchain.
+        assert checker.user == ("nobody" if os.geteuid() == 0 else None)
         verdict = checker.check(request("exact h.symm"))
+        wrong = checker.check(request("exact h"))
     assert verdict.status == "pass"
+    assert wrong.status == "fail" and "Type mismatch" in (wrong.detail or "")
     assert verdict.backend == "prelude"
     assert verdict.lean_version is not None
     assert verdict.lean_version.startswith("4.35.0 prelude:FimCore@")

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fimrl.file_access import open_tree_for_others
 from fimrl.verify.cli_checker import parse_json_lines
 from fimrl.verify.prelude.generate import Generated, generate
 from fimrl.verify.prelude.launcher import make_lean_executable
@@ -100,6 +101,14 @@ class PreludeToolchain:
     def lean_cmd(self) -> list[str]:
         """Command prefix that runs this ``lean``."""
         return [str(self.lean)]
+
+    def share_with_others(self) -> None:
+        """Let another user (checks of a worker running as root) run this toolchain: the
+        built tree and the wheel's shared libraries become readable, their parents
+        searchable. Nothing in either is secret."""
+        open_tree_for_others(self.root, marker=".fimrl-opened")
+        library = Path(str(self.manifest["wheel"]["library"]))
+        open_tree_for_others(library.parent)  # a handful of files: no marker in the venv
 
 
 def library_sources(workspace: Path) -> dict[str, str]:
