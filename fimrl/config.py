@@ -217,7 +217,22 @@ class Settings(BaseSettings):
     epsilon_high: float = Field(default=4e-4, ge=0, description="GSPO upper clip (paper: 4e-4).")
     beta: float = Field(default=0.0, ge=0, description="KL weight to a frozen reference.")
     groups_per_step: int = Field(default=2, ge=1)
-    grad_accum_steps: int = Field(default=1, ge=1)
+    updates_per_step: int = Field(
+        default=1,
+        ge=1,
+        description="Optimizer updates per learner step: the claimed groups are split into "
+        "this many mini-batches (gradients accumulated over each one's groups).",
+    )
+    behaviour_correction: Literal["none", "recompute", "recompute+tis"] = Field(
+        default="recompute+tis",
+        description="Off-policy correction: none = clip against the sampler's log-probs; "
+        "recompute = against the learner's own weights before the update (pi_prox); "
+        "+tis = also weight by min(tis_cap, pi_prox / pi_behaviour).",
+    )
+    tis_cap: float = Field(default=2.0, gt=0, description="Cap C of the behaviour weight.")
+    tis_level: Literal["sequence", "token"] = Field(
+        default="sequence", description="Behaviour weight per sequence (geometric mean) or token."
+    )
     max_grad_norm: float = Field(default=1.0, gt=0)
     checkpoint_every: int = Field(default=1, ge=1, description="K: steps between versions.")
     skip_zero_variance: bool = Field(default=True)

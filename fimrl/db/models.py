@@ -236,6 +236,10 @@ class LearnerStep(Base):
     loss: Mapped[float | None] = mapped_column(Float)
     clip_fraction: Mapped[float | None] = mapped_column(Float)
     mean_ratio: Mapped[float | None] = mapped_column(Float)
+    #: |mean_t log(π_prox / π_behaviour)| per sequence (migration 0006): sampler vs learner.
+    mismatch_mean: Mapped[float | None] = mapped_column(Float)
+    mismatch_p95: Mapped[float | None] = mapped_column(Float)
+    tis_capped_fraction: Mapped[float | None] = mapped_column(Float)
     reward_mean: Mapped[float | None] = mapped_column(Float)
     pass_rate: Mapped[float | None] = mapped_column(Float)
     staleness_mean: Mapped[float | None] = mapped_column(Float)

@@ -118,24 +118,35 @@ def span_kind_bars(
 
 
 def learner_health(steps: Sequence[Any]) -> bytes:
-    """GSPO clip fraction and group staleness against learner step."""
+    """GSPO clip fraction, sampler/learner mismatch and group staleness against step."""
     if not steps:
         return empty_figure("the learner took no step", title="Learner steps")
     plt = pyplot()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (a, m, b) = plt.subplots(1, 3, figsize=(14, 3.8))
     xs = [s.step for s in steps]
     a.plot(xs, [s.clip_fraction or 0.0 for s in steps], "o-")
     a.set_xlabel("learner step")
     a.set_ylabel("clip fraction (share of sequences clipped)")
     a.set_ylim(-0.03, 1.03)
     a.set_title("GSPO clipping")
+    measured = [s for s in steps if getattr(s, "mismatch_mean", None) is not None]
+    if measured:
+        mx = [s.step for s in measured]
+        m.plot(mx, [s.mismatch_mean for s in measured], "o-", label="mean")
+        m.plot(mx, [s.mismatch_p95 for s in measured], "s--", label="p95")
+        m.legend()
+    else:
+        m.text(0.5, 0.5, "not measured\n(behaviour_correction = none)", ha="center", va="center")
+    m.set_xlabel("learner step")
+    m.set_ylabel("|mean log(π_prox / π_behaviour)| per sequence")
+    m.set_title("Sampler vs learner log-probs")
     b.plot(xs, [s.staleness_mean or 0.0 for s in steps], "o-", label="mean")
     b.plot(xs, [s.staleness_max or 0 for s in steps], "s--", label="max")
     b.set_xlabel("learner step")
     b.set_ylabel("staleness (policy versions behind)")
     b.set_title("Staleness of the groups used")
     b.legend()
-    for ax in (a, b):
+    for ax in (a, m, b):
         integer_x(ax)
         ax.grid(alpha=0.3)
     return png_bytes(fig)

@@ -92,6 +92,7 @@ def collect(engine: Engine, run_id: int) -> dict[str, Any]:
             engine,
             """
             SELECT step, policy_version, loss, reward_mean, pass_rate, clip_fraction,
+                   mismatch_mean, mismatch_p95, tis_capped_fraction,
                    staleness_mean, staleness_max, groups_used, groups_dropped, groups_skipped,
                    groups_quarantined, step_time_s, wait_time_s
             FROM learner_steps WHERE run_id = :r ORDER BY step""",
@@ -238,7 +239,10 @@ def _learner(doc: Document, data: dict[str, Any], out: Path) -> None:
     doc.para(
         "`used`: groups in the step; `skipped`: groups without signal (equal rewards, so a zero "
         "GSPO advantage) set aside while gathering it; `stale`: groups older than "
-        "max_staleness. Pass rate and reward are those of the used groups."
+        "max_staleness. Pass rate and reward are those of the used groups. `mismatch`: "
+        "mean and p95 over sequences of |mean_t log(π_prox / π_behaviour)|, how far the "
+        "sampler's log-probs are from the learner's before the update (`-`: not measured, "
+        "behaviour_correction = none); `capped`: share of behaviour weights at tis_cap."
     )
     rows = []
     for s in data["steps"]:
@@ -250,6 +254,8 @@ def _learner(doc: Document, data: dict[str, Any], out: Path) -> None:
                 f"{s.pass_rate or 0:.3f}",
                 f"{s.reward_mean or 0:.3f}",
                 f"{s.clip_fraction or 0:.3f}",
+                _pair(s.mismatch_mean, s.mismatch_p95),
+                "-" if s.tis_capped_fraction is None else f"{s.tis_capped_fraction:.3f}",
                 f"{s.staleness_mean or 0:.2f}/{s.staleness_max or 0}",
                 str(s.groups_used),
                 str(s.groups_skipped),
@@ -266,6 +272,8 @@ def _learner(doc: Document, data: dict[str, Any], out: Path) -> None:
             "pass rate",
             "reward",
             "clip fraction",
+            "mismatch mean/p95",
+            "capped",
             "staleness mean/max",
             "used",
             "skipped",
@@ -274,12 +282,16 @@ def _learner(doc: Document, data: dict[str, Any], out: Path) -> None:
             "wait s",
         ],
         rows,
-        [True] * 12,
+        [True] * 14,
     )
     doc.image(
         _save(out, "learner_steps.png", plots.learner_health(data["steps"])),
-        "clip fraction and staleness per learner step",
+        "clip fraction, sampler/learner mismatch and staleness per learner step",
     )
+
+
+def _pair(mean: float | None, p95: float | None) -> str:
+    return "-" if mean is None or p95 is None else f"{mean:.1e}/{p95:.1e}"
 
 
 def _verification(doc: Document, data: dict[str, Any], out: Path) -> None:

@@ -9,6 +9,7 @@ restarted learner resumes from its latest checkpoint while its old claims expire
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import os
 import socket
@@ -40,9 +41,9 @@ from fimrl.db.run_store import (
     last_learner_step,
     publish_version_in,
 )
-from fimrl.learn.batch import group_has_signal, quarantine_reason, to_tensors
+from fimrl.learn.batch import GroupTensors, group_has_signal, quarantine_reason, to_tensors
 from fimrl.learn.checkpoints import checkpoint_dir, load_trainer_state, save_checkpoint
-from fimrl.learn.gspo import GSPOConfig, gspo_loss
+from fimrl.learn.gspo import GSPOConfig, GSPOStats, gspo_loss, mismatch
 from fimrl.learn.logprobs import completion_logprobs
 from fimrl.outages import TRANSIENT_ERRORS
 from fimrl.rollout.relay import relay_once
@@ -69,6 +70,9 @@ class StepReport:
     loss: float | None = None
     clip_fraction: float | None = None
     mean_ratio: float | None = None
+    mismatch_mean: float | None = None
+    mismatch_p95: float | None = None
+    tis_capped_fraction: float | None = None
     reward_mean: float | None = None
     pass_rate: float | None = None
     staleness_mean: float | None = None
@@ -105,7 +109,14 @@ class Learner:
         self.run_id = run_id
         self.poll_s = poll_s
         self.owner = owner or f"learner-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        self.gspo = GSPOConfig(settings.epsilon_low, settings.epsilon_high, settings.beta)
+        self.gspo = GSPOConfig(
+            settings.epsilon_low,
+            settings.epsilon_high,
+            settings.beta,
+            correction=settings.behaviour_correction,
+            tis_cap=settings.tis_cap,
+            tis_level=settings.tis_level,
+        )
         self.checkpoint_root = settings.state_dir / "checkpoints"
         self.accelerator = Accelerator(
             cpu=not torch.cuda.is_available(),
@@ -286,47 +297,61 @@ class Learner:
             )
             return None
         t0 = time.monotonic()
-        device = self.accelerator.device
-        stats = []
-        rewards, passes, staleness, tokens = [], [], [], 0
+        rewards: list[float] = []
+        passes: list[bool] = []
+        staleness: list[int] = []
+        tokens = 0
+        batches = [to_tensors(group, self.pad_id) for group in groups]
+        # π_prox is the weights before this step's first update. With one update that is the
+        # update's own forward, detached (exact, free); with several, one no-grad forward per
+        # group before the first update.
+        several = self.settings.updates_per_step > 1 and self.gspo.correction != "none"
+        prox = [self._logprobs(b, grad=False) for b in batches] if several else None
+        stats: list[GSPOStats] = []
+        for chunk in _chunks(len(batches), self.settings.updates_per_step):
+            self.optimizer.zero_grad(set_to_none=True)
+            for i in chunk:
+                batch = batches[i]
+                device = self.accelerator.device
+                with self.accelerator.autocast():
+                    logps = self._logprobs(batch, grad=True)
+                    ref = None
+                    if self.ref_model is not None:
+                        ref = self._logprobs(batch, grad=False, model=self.ref_model)
+                    loss, st = gspo_loss(
+                        logps,
+                        batch.behaviour_logprobs.to(device),
+                        batch.completion_mask.to(device),
+                        batch.advantages.to(device),
+                        self.gspo,
+                        ref,
+                        prox_logps=None if prox is None else prox[i],
+                    )
+                self.accelerator.backward(loss / len(chunk))  # accumulate over the chunk
+                stats.append(st)
+            self.accelerator.clip_grad_norm_(self.model.parameters(), self.settings.max_grad_norm)
+            self.optimizer.step()
+            self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
-        for group in groups:
-            batch = to_tensors(group, self.pad_id)
-            ids = batch.input_ids.to(device)
-            attn = batch.attention_mask.to(device)
-            with self.accelerator.autocast():
-                logps = completion_logprobs(
-                    self.model, ids, attn, batch.completion_len, batch.temperature
-                )
-                ref = None
-                if self.ref_model is not None:
-                    with torch.no_grad():
-                        ref = completion_logprobs(
-                            self.ref_model, ids, attn, batch.completion_len, batch.temperature
-                        )
-                loss, st = gspo_loss(
-                    logps,
-                    batch.behaviour_logprobs.to(device),
-                    batch.completion_mask.to(device),
-                    batch.advantages.to(device),
-                    self.gspo,
-                    ref,
-                )
-            self.accelerator.backward(loss / len(groups))
-            stats.append(st)
+        for batch, group in zip(batches, groups, strict=True):
             rewards += batch.rewards.tolist()
             passes += [c.verdict == "pass" for c in group.candidates]
             staleness.append(self.version - group.policy_version)
             tokens += batch.tokens
-        self.accelerator.clip_grad_norm_(self.model.parameters(), self.settings.max_grad_norm)
-        self.optimizer.step()
-        self.scheduler.step()
-        self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
         report.step = self.step
         report.loss = sum(s.loss for s in stats) / len(stats)
         report.clip_fraction = sum(s.clip_fraction for s in stats) / len(stats)
         report.mean_ratio = sum(s.mean_ratio for s in stats) / len(stats)
+        report.mismatch_mean, report.mismatch_p95 = mismatch([g for s in stats for g in s.gaps])
+        sequences = sum(s.sequences for s in stats) or 1
+        if self.gspo.correction == "recompute+tis":
+            capped = sum(s.capped_fraction * s.sequences for s in stats)
+            report.tis_capped_fraction = capped / sequences
+            weights = sum(s.mean_weight * s.sequences for s in stats)
+            report.extra["tis_mean_weight"] = weights / sequences
+        report.extra["behaviour_correction"] = self.gspo.correction
+        report.extra["updates"] = self.settings.updates_per_step
         report.reward_mean = sum(rewards) / len(rewards)
         report.pass_rate = sum(passes) / len(passes)
         report.staleness_mean = sum(staleness) / len(staleness)
@@ -340,6 +365,18 @@ class Learner:
         report.step_time_s = time.monotonic() - t0
         self._commit(report, [g.group_id for g in groups], publish_path)
         return report
+
+    def _logprobs(self, batch: GroupTensors, *, grad: bool, model: Any = None) -> torch.Tensor:
+        """π of ``batch``'s completion tokens under ``model`` (default the policy)."""
+        device = self.accelerator.device
+        with torch.set_grad_enabled(grad):
+            return completion_logprobs(
+                self.model if model is None else model,
+                batch.input_ids.to(device),
+                batch.attention_mask.to(device),
+                batch.completion_len,
+                batch.temperature,
+            )
 
     def _save(self, version: int) -> str:
         directory = checkpoint_dir(self.checkpoint_root, self.run_id, version)
@@ -357,6 +394,9 @@ class Learner:
                 "loss",
                 "clip_fraction",
                 "mean_ratio",
+                "mismatch_mean",
+                "mismatch_p95",
+                "tis_capped_fraction",
                 "reward_mean",
                 "pass_rate",
                 "staleness_mean",
@@ -394,6 +434,13 @@ class Learner:
         if publish is not None:
             self.version += 1
             report.published = True
+
+
+def _chunks(n: int, parts: int) -> list[range]:
+    """``range(n)`` split into at most ``parts`` contiguous, near-equal, non-empty chunks."""
+    parts = max(1, min(parts, n))
+    bounds = [-(-i * n // parts) for i in range(parts + 1)]  # ceilings: earlier chunks larger
+    return [range(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def _wrap_lora(model: Any) -> Any:

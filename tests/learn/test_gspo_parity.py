@@ -1,4 +1,5 @@
-"""Our GSPO loss equals TRL's sequence-level GRPO loss, value and gradients."""
+"""Our GSPO loss equals TRL's sequence-level GRPO loss, value and gradients (π_old given:
+the ``none`` correction; the decoupled corrections are in test_off_policy.py)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,17 @@ def _trl_trainer(model, tmp_path, beta: float = 0.0) -> GRPOTrainer:  # type: ig
     )
 
 
+def assert_same_gradients(ours_loss, ours_model, trl_loss, trl_model) -> None:  # type: ignore[no-untyped-def]
+    """Backpropagate both losses; every parameter's gradient must agree."""
+    ours_loss.backward()
+    trl_loss.backward()
+    for (name, p_ours), (_, p_trl) in zip(
+        ours_model.named_parameters(), trl_model.named_parameters(), strict=True
+    ):
+        assert p_ours.grad is not None, name
+        torch.testing.assert_close(p_ours.grad, p_trl.grad, rtol=1e-4, atol=1e-7)
+
+
 def _batch(seed: int = 1) -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(seed)
     prompt_ids = torch.randint(3, 64, (4, 5), generator=g)
@@ -84,16 +96,10 @@ def test_loss_and_gradients_match_trl(tmp_path, drift: float) -> None:  # type: 
 
     logps = completion_logprobs(ours_model, input_ids, attn, T, TEMPERATURE)
     ours_loss, stats = gspo_loss(
-        logps, behaviour, batch["completion_mask"], advantages, GSPOConfig()
+        logps, behaviour, batch["completion_mask"], advantages, GSPOConfig(correction="none")
     )
     torch.testing.assert_close(ours_loss, trl_loss, rtol=1e-5, atol=1e-7)
-    ours_loss.backward()
-    trl_loss.backward()
-    for (name, p_ours), (_, p_trl) in zip(
-        ours_model.named_parameters(), trl_model.named_parameters(), strict=True
-    ):
-        assert p_ours.grad is not None, name
-        torch.testing.assert_close(p_ours.grad, p_trl.grad, rtol=1e-4, atol=1e-7)
+    assert_same_gradients(ours_loss, ours_model, trl_loss, trl_model)
     if drift == 0.0:
         assert stats.mean_ratio == pytest.approx(1.0, abs=1e-6)
         assert stats.clip_fraction == 0.0
@@ -113,7 +119,7 @@ def test_unmoved_policy_gives_ratio_one(model) -> None:  # type: ignore[no-untyp
         behaviour,
         batch["completion_mask"],
         torch.tensor([1.0, -1.0, 0.5, -0.5]),
-        GSPOConfig(),
+        GSPOConfig(correction="none"),
     )
     assert stats.mean_ratio == 1.0
 
@@ -145,7 +151,12 @@ def test_kl_term_matches_trl(tmp_path) -> None:  # type: ignore[no-untyped-def]
     trl_loss = trainer._compute_loss(trl_model, inputs)
     logps = completion_logprobs(ours_model, ids, attn, 6, TEMPERATURE)
     ours_loss, stats = gspo_loss(
-        logps, behaviour, batch["completion_mask"], advantages, GSPOConfig(beta=0.04), ref_logps=ref
+        logps,
+        behaviour,
+        batch["completion_mask"],
+        advantages,
+        GSPOConfig(beta=0.04, correction="none"),
+        ref_logps=ref,
     )
     torch.testing.assert_close(ours_loss, trl_loss, rtol=1e-5, atol=1e-7)
     assert stats.kl > 0
