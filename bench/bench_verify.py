@@ -343,11 +343,21 @@ def _queue(svc: BenchServices, name: str) -> Any:
     return VerifyQueue(svc.settings(queue_name=name))
 
 
+#: Rounds of one arm agree when their fastest is at most this many times their slowest; a
+#: wider spread marks the figure unstable (printed, and the target is not judged on it).
+MAX_SPREAD = 1.5
+#: (b) against (a): the verify path keeps at least this share of bare Celery's rate.
+TARGET_B = 0.8
+
+
 def _summarise(rounds: Sequence[Round]) -> dict[str, Any]:
     rates = [r.rate for r in rounds]
+    spread = max(rates) / min(rates)
     return {
         "msgs_per_s": statistics.median(rates),
         "rounds_msgs_per_s": rates,
+        "spread": spread,
+        "stable": spread <= MAX_SPREAD,
         "messages_per_round": rounds[0].messages,
         "seconds": [r.seconds for r in rounds],
         "enqueue_s": [r.enqueue_s for r in rounds],
@@ -458,16 +468,24 @@ def measure_throughput(
 
 
 def measure_noop_vs_verify(
-    svc: BenchServices, seeder: Seeder, tmp: Path, gate: QuietGate, *, n: int, rounds: int
+    svc: BenchServices,
+    seeder: Seeder,
+    tmp: Path,
+    gate: QuietGate,
+    *,
+    n: int,
+    rounds: int,
+    discard: int = 1,
 ) -> tuple[dict[str, Any], dict[str, Any], list[float]]:
     """(a) and (b) interleaved round by round, so both see the same machine.
 
     Both workers run (one process each; the idle one blocks on its queue); each round the
     same ``n`` messages go to the verify worker and to the no-op worker, alternating which
-    goes first. Returns (a, b, per-round ratios b/a).
+    goes first. The first ``discard`` pairs are warm-up and not counted. Returns (a, b,
+    per-round ratios b/a).
     """
     warm = seeder.batch(GROUP_SIZE * 2, "warm-ab")
-    timed = [seeder.batch(n, f"ab-{i}") for i in range(rounds)]
+    timed = [seeder.batch(n, f"ab-{i}") for i in range(rounds + discard)]
     with (
         _worker(svc, tmp, kind="verify") as (vworker, vqueue),
         _worker(svc, tmp, kind="noop") as (nworker, nqueue),
@@ -484,6 +502,7 @@ def measure_noop_vs_verify(
                     rb.append(_verify_round(svc, vqueue, vworker, batch))
                 else:
                     ra.append(_noop_round(svc, nqueue, nworker, batch))
+        ra, rb = ra[discard:], rb[discard:]
         a = _summarise(ra) | {"processes": 1, "worker_startup_s": nworker.startup_s}
         b = _summarise(rb) | {"processes": 1, "worker_startup_s": vworker.startup_s}
     ratios = [x.rate / y.rate for x, y in zip(rb, ra, strict=True)]
@@ -891,7 +910,8 @@ def render(results: dict[str, Any]) -> Table:
     ratio = b["ratio_to_noop"]
     table.add_row(
         "(b) verify: exact + DB writes", "1", str(b["messages_per_round"]),
-        _fmt(b["msgs_per_s"]), f"{ratio:.2f} of (a)", "≥ 0.50", _met(ratio >= 0.5),
+        _fmt(b["msgs_per_s"]), f"{ratio:.2f} of (a)", f"≥ {TARGET_B:.2f}",
+        _met(ratio >= TARGET_B) if _stable(a, b) else "unstable",
         _fmt(b["task_ms"], ".2f"), *_cpu(b),
     )  # fmt: skip
     w = results.get("b_what_if")
@@ -943,13 +963,31 @@ def render(results: dict[str, Any]) -> Table:
     return table
 
 
+def _stable(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return bool(a.get("stable", True) and b.get("stable", True))
+
+
 def explain(results: dict[str, Any]) -> list[str]:
     """One line per missed target (and per round under foreign load), from the numbers."""
     a, b, c = results["a_noop"], results["b_verify"], results["c_scaling"]
     probe = results["db_commit_probe"]
     lines = []
     ratio = b["ratio_to_noop"]
-    if ratio < 0.5:
+    if not _stable(a, b):
+        lines.append(
+            f"(a)/(b) UNSTABLE: the rounds of an arm spread {a['spread']:.2f}× (a) and "
+            f"{b['spread']:.2f}× (b), more than {MAX_SPREAD}×; the median of the paired "
+            f"ratios ({ratio:.2f}, rounds "
+            + ", ".join(f"{r:.2f}" for r in b["rounds_ratio_to_noop"])
+            + ") is reported but not judged. One Celery prefork worker on this VM "
+            "alternates from round to round between a capped mode (~125 msgs/s for either "
+            "arm: ~8 ms per message, consistent with cross-CPU wake-ups served on the next "
+            "timer tick) and an uncapped one (~450 for the no-op), whatever the task does. "
+            f"The stable comparison is CPU per message: (a) {a['cpu_ms_per_msg']:.2f} ms, "
+            f"(b) {b['cpu_ms_per_msg']:.2f} ms = {a['cpu_ms_per_msg'] / b['cpu_ms_per_msg']:.2f}"
+            " of (a)'s rate where CPU is the limit."
+        )
+    elif ratio < TARGET_B:
         extra_cpu = b["cpu_ms_per_msg"] - a["cpu_ms_per_msg"]
         br = results["verify_cost_breakdown"]
         text = (
@@ -1018,7 +1056,9 @@ def plot(results: dict[str, Any], path: Path) -> Path | None:
         values.append(results["b_what_if"]["msgs_per_s"])
         colors.append("#9bb7d4")
     bars = ax.bar(names, values, color=colors)
-    ax.axhline(0.5 * a["msgs_per_s"], color="#c0392b", ls="--", label="target: 50% of (a)")
+    ax.axhline(
+        TARGET_B * a["msgs_per_s"], color="#c0392b", ls="--", label=f"target: {TARGET_B:.0%} of (a)"
+    )
     ax.bar_label(bars, fmt="%.0f")
     ax.set_ylabel("messages / s, 1 worker process")
     ax.tick_params(axis="x", labelsize=8)
@@ -1144,8 +1184,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> str:
     """Run (a)-(d), print the table, save JSON + PNG; returns a one-line summary."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=800, help="messages per round of (a) and (b)")
-    ap.add_argument("--rounds", type=int, default=3, help="timed rounds of (a) and (b)")
+    ap.add_argument("--n", type=int, default=600, help="messages per round of (a) and (b)")
+    ap.add_argument(
+        "--rounds", type=int, default=9, help="timed rounds of (a) and (b), after one warm-up"
+    )
     ap.add_argument("--procs", default="1,2,4,8", help="worker processes of (c)")
     ap.add_argument("--per-proc", type=int, default=60, help="(c): messages per process")
     ap.add_argument("--lean-checks", type=int, default=16, help="checks per Lean backend")
@@ -1210,7 +1252,12 @@ def main(argv: Sequence[str] | None = None) -> str:
     missed = [line.split(":")[0] for line in results["missed"] if "MISSED" in line]
     return (
         f"(a) {results['a_noop']['msgs_per_s']:.0f} msgs/s; (b) {b['msgs_per_s']:.0f} msgs/s "
-        f"= {b['ratio_to_noop']:.2f} of (a) (target 0.50); (c) efficiency {c_eff} "
+        f"= {b['ratio_to_noop']:.2f} of (a) (median of paired rounds; target "
+        f"{TARGET_B:.2f}; spread (a) {results['a_noop']['spread']:.2f}x, (b) "
+        f"{b['spread']:.2f}x{'' if _stable(results['a_noop'], b) else ': UNSTABLE'}); "
+        f"CPU per message (a) {results['a_noop']['cpu_ms_per_msg']:.2f} ms, (b) "
+        f"{b['cpu_ms_per_msg']:.2f} ms; "
+        f"(c) efficiency {c_eff} "
         f"(target 0.90); missed: {', '.join(missed) or 'none'}; {stamp_path.name}"
     )
 

@@ -4,8 +4,10 @@ When a check kills its pool process (Lean past its memory, a crash in a binding,
 hard time limit), Celery requeues the same message (``reject_on_worker_lost``) with no count
 of its own, and the relay would re-send it with a fresh one: without a ledger a poison
 candidate circles forever. The ledger lives in the broker's Redis, keyed by queue and
-candidate: +1 when a check starts, −1 when the task itself ends the attempt (a verdict, a
-retry, an exception). What is left over are starts whose process died.
+candidate: +1 when a check starts, −1 when the task itself ends the attempt (a retry, an
+exception), and the key deleted once the verdict is stored. What is left over are starts
+whose process died. A normal check costs two round trips to Redis (start, clear): on the
+verify path every round trip is a visible share of a message's time.
 
 Two copies of one candidate checked at the same moment (a relay re-send racing the original)
 count as one loss each until they end; with a budget of a few losses that is harmless.
@@ -22,6 +24,12 @@ log = logging.getLogger(__name__)
 #: Keys expire: a candidate nobody checks for a week needs no ledger.
 TTL_S = 7 * 24 * 3600
 
+_END = """
+local left = redis.call('DECR', KEYS[1])
+if left <= 0 then redis.call('DEL', KEYS[1]) end
+return left
+"""
+
 
 class LossLedger:
     """Per-candidate count of check starts that never ended (see the module docstring)."""
@@ -29,6 +37,7 @@ class LossLedger:
     def __init__(self, client: redis.Redis, queue: str) -> None:
         self.client = client
         self.queue = queue
+        self._end = client.register_script(_END)
 
     def _key(self, candidate_id: int) -> str:
         return f"fimrl:check-starts:{self.queue}:{candidate_id}"
@@ -47,10 +56,10 @@ class LossLedger:
         return int(started) - 1
 
     def end(self, candidate_id: int) -> None:
-        """The attempt ended under the task's control (it was not a lost worker)."""
+        """The attempt ended under the task's control (it was not a lost worker): one
+        round trip (decrement, and delete at zero, in one script)."""
         try:
-            if int(self.client.decr(self._key(candidate_id))) <= 0:
-                self.client.delete(self._key(candidate_id))
+            self._end(keys=[self._key(candidate_id)])
         except redis.RedisError as exc:
             log.warning("loss ledger unavailable (%s)", exc)
 

@@ -126,7 +126,11 @@ def _db_backoff(retries: int) -> float:
 def _checked_row(
     task: Task, message: dict[str, Any], candidate_id: int, request: CheckRequest, check_errors: int
 ) -> dict[str, Any]:
-    """Run the check under the loss ledger; raises Celery's Retry for a retryable fault."""
+    """Run the check under the loss ledger; raises Celery's Retry for a retryable fault.
+
+    On return the attempt is still open in the ledger: the caller clears it once the verdict
+    is stored, or ends it when storing fails (one round trip either way).
+    """
     host = task.request.hostname or "unknown"
     losses = ledger().begin(candidate_id)
     if losses >= get_settings().worker_max_losses:
@@ -135,10 +139,13 @@ def _checked_row(
     try:
         verdict = checker().check(request)
     except PoolExhausted as exc:  # every REPL busy past the bounded wait: try again later
-        raise task.retry(exc=exc, countdown=min(30.0, 1.0 + task.request.retries)) from exc
-    finally:
         ledger().end(candidate_id)  # this attempt ended here: its process did not die
+        raise task.retry(exc=exc, countdown=min(30.0, 1.0 + task.request.retries)) from exc
+    except BaseException:
+        ledger().end(candidate_id)
+        raise
     if verdict.status == "error" and check_errors < CHECK_RETRIES:
+        ledger().end(candidate_id)
         log.warning("checker error on candidate %s (%s); retrying", candidate_id, verdict.detail)
         raise task.retry(
             countdown=1.0 + check_errors,
@@ -177,6 +184,7 @@ def verify(self: Task, message: Any) -> str:
     except MalformedMessage as exc:
         log.error("%s; dropped (the relay re-enqueues from the database)", exc)
         return "malformed"
+    checked_here = verdict_row is None
     if verdict_row is None:
         verdict_row = _checked_row(self, message, candidate_id, request, check_errors)
     try:
@@ -184,11 +192,17 @@ def verify(self: Task, message: Any) -> str:
             get_engine(), candidate_id=candidate_id, group_id=group_id, verdict=verdict_row
         )
     except (OperationalError, DBAPIError) as exc:
+        if checked_here:
+            ledger().end(candidate_id)  # the check is over; the retry carries its verdict
         log.warning("database unavailable while recording candidate %s: %s", candidate_id, exc)
         raise self.retry(
             exc=exc,
             countdown=_db_backoff(self.request.retries),
             kwargs={"message": seal(key(), {**message, "verdict_row": verdict_row})},
         ) from exc
+    except BaseException:
+        if checked_here:
+            ledger().end(candidate_id)  # an exception, not a lost process
+        raise
     ledger().clear(candidate_id)
     return str(verdict_row["verdict"])
