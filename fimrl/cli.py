@@ -7,6 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
+from fimrl.cli_errors import explain
 from fimrl.commands import (
     config_cmd,
     db_cmd,
@@ -24,7 +25,6 @@ from fimrl.commands import (
     warmup_cmd,
     workers_cmd,
 )
-from fimrl.errors import FimrlError
 
 app = typer.Typer(
     help="fimrl: RL from verifiable rewards on Lean 4 fill-in-the-middle tasks.",
@@ -49,14 +49,45 @@ app.command("sql")(sql_cmd.sql)
 
 err = Console(stderr=True, soft_wrap=True)
 
+DEBUG_FLAG = "--debug"
+
+
+def _debugging() -> bool:
+    """``FIMRL_DEBUG=1`` (the setting), unless the settings themselves cannot load."""
+    try:
+        from fimrl.config import get_settings
+
+        return get_settings().debug
+    except Exception:
+        return False
+
 
 def main() -> None:
-    """Entry point: a FimrlError ends with its one-line message, not a traceback."""
+    """Entry point and the CLI's one error boundary (:mod:`fimrl.cli_errors`): a known
+    failure ends with one line and exit 2; an unknown one with a one-line summary and exit 1,
+    or its traceback under ``--debug`` / ``FIMRL_DEBUG=1``."""
+    debug = DEBUG_FLAG in sys.argv[1:]
+    if debug:
+        sys.argv = [a for a in sys.argv if a != DEBUG_FLAG]
     try:
         app()
-    except FimrlError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted", highlight=False)
+        sys.exit(130)
+    except Exception as exc:
+        message = explain(exc)
+        if message is not None and not debug:
+            err.print(f"[bold red]error:[/] {message}", highlight=False)
+            sys.exit(2)
+        if debug or _debugging():
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        err.print(
+            f"[bold red]error:[/] unexpected {type(exc).__name__}: {first} (run again with "
+            f"{DEBUG_FLAG} or FIMRL_DEBUG=1 for the traceback, and please report it)",
+            highlight=False,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

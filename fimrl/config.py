@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     lean_memory_mb: int = Field(
         default=8192, gt=0, description="Address-space limit of each Lean process (RLIMIT_AS)."
     )
+    debug: bool = Field(
+        default=False, description="Commands show the traceback of an unexpected failure."
+    )
     checker_user: str = Field(
         default="auto",
         description="The user Lean checks (cli and prelude backends) run as: auto = 'nobody' "

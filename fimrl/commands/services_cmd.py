@@ -35,10 +35,11 @@ def stop() -> None:
 
 @app.command("status")
 def status() -> None:
-    """Which servers run, where, and whether fimrl manages them."""
+    """Which servers answer now (each is asked), where, and whether fimrl manages them;
+    exit 1 when one does not."""
     table = Table()
-    for col in ("service", "managed", "running", "pid", "url"):
-        table.add_column(col)
+    for col in ("service", "managed", "answers", "pid", "url", "problem"):
+        table.add_column(col, overflow="fold")
     states = service_states(load_settings())
     for st in states:
         table.add_row(
@@ -47,6 +48,7 @@ def status() -> None:
             "yes" if st.running else "no",
             str(st.pid or "-"),
             mask_url(st.url) if st.url else "-",
+            st.problem or "",
         )
     console.print(table)
     if not all(st.running for st in states):

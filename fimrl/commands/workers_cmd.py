@@ -12,10 +12,11 @@ import typer
 from rich.console import Console
 
 from fimrl.commands.config_cmd import load_settings
-from fimrl.config import REPO_ROOT
+from fimrl.config import REPO_ROOT, mask_url
 from fimrl.errors import FimrlError
 from fimrl.safe_paths import safe_name
 from fimrl.services.daemon import python_module_argv
+from fimrl.services.probe import broker_problem
 from fimrl.services.process import pid_alive, read_pid_file
 from fimrl.services.registry import broker_url, database_url
 from workers.command import worker_argv
@@ -109,4 +110,10 @@ def status() -> None:
         sup, pid = read_pid_file(sup_file), read_pid_file(run_dir / f"{tag}.pid")
         state = "running" if pid_alive(pid) else "restarting" if pid_alive(sup) else "dead"
         console.print(f"{tag}: pid {pid} {state} (supervisor pid {sup})")
+    problem = broker_problem(broker_url(settings))  # seconds, not kombu's retry loop
+    if problem is not None:
+        raise FimrlError(
+            f"cannot reach the broker (Redis) at {mask_url(broker_url(settings))}: {problem}. "
+            "Start it with `fimrl services start` or fix FIMRL_BROKER_URL."
+        )
     console.print(f"queue {settings.queue_name}: {VerifyQueue(settings).depth()} waiting")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fimrl.config import Settings
 from fimrl.services.postgres import EmbeddedPostgres
+from fimrl.services.probe import broker_problem, database_problem
 from fimrl.services.redis import EmbeddedRedis
 from fimrl.services.registry import ServiceUrls, read_registry, write_registry
 
@@ -17,6 +19,7 @@ class ServiceState:
     running: bool
     pid: int | None
     url: str | None
+    problem: str | None = None  # why it does not answer (None when it does)
 
 
 def embedded_postgres(settings: Settings) -> EmbeddedPostgres:
@@ -67,21 +70,34 @@ def stop_services(settings: Settings) -> list[str]:
 
 
 def service_states(settings: Settings) -> list[ServiceState]:
+    """Each server with whether it answers now (a connection, not a pid file or a URL)."""
     recorded = read_registry(settings.state_dir)
     pg, rd = embedded_postgres(settings), embedded_redis(settings)
     states = []
     if settings.database_url is not None:
-        states.append(
-            ServiceState("postgres", False, True, None, settings.database_url.get_secret_value())
-        )
+        url: str | None = settings.database_url.get_secret_value()
+        pid, managed = None, False
     else:
-        pid = pg.pid()
-        states.append(ServiceState("postgres", True, pid is not None, pid, recorded.database_url))
+        url, pid, managed = recorded.database_url, pg.pid(), True
+    states.append(_measured("postgres", managed, pid, url, database_problem))
     if settings.broker_url is not None:
-        states.append(
-            ServiceState("redis", False, True, None, settings.broker_url.get_secret_value())
-        )
+        url, pid, managed = settings.broker_url.get_secret_value(), None, False
     else:
-        pid = rd.pid()
-        states.append(ServiceState("redis", True, pid is not None, pid, recorded.broker_url))
+        url, pid, managed = recorded.broker_url, rd.pid(), True
+    states.append(_measured("redis", managed, pid, url, broker_problem))
     return states
+
+
+def _measured(
+    name: str,
+    managed: bool,
+    pid: int | None,
+    url: str | None,
+    problem_of: Callable[[str], str | None],
+) -> ServiceState:
+    if managed and pid is None:
+        return ServiceState(name, managed, False, None, url, "not started")
+    if url is None:
+        return ServiceState(name, managed, False, pid, url, "no URL recorded")
+    problem = problem_of(url)
+    return ServiceState(name, managed, problem is None, pid, url, problem)
