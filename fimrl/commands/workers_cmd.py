@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -23,6 +25,8 @@ from workers.command import worker_argv
 
 app = typer.Typer(help="Verifier workers (Celery, queue `verify`).", no_args_is_help=True)
 console = Console()
+#: A worker imports torch and the checker before it is ready: allow for a slow machine.
+READY_TIMEOUT_S = 120.0
 
 
 @app.command("start")
@@ -37,6 +41,10 @@ def start(
 ) -> None:
     """Start workers; any number of hosts can join the same broker and database."""
     settings = load_settings()
+    if autoscale is not None:
+        if concurrency is not None:
+            raise FimrlError("-c and --autoscale conflict: give one (--autoscale MAX,MIN)")
+        autoscale = _autoscale(autoscale)
     broker_url(settings), database_url(settings)  # fail early with the clear message
     name = hostname or f"w-{os.getpid()}@{socket.gethostname()}"
     argv = worker_argv(
@@ -62,6 +70,7 @@ def start(
         "--pid-file", str(pid_file), "--supervisor-pid-file", str(sup_file), "--", *argv,
     )  # fmt: skip
     log = (run_dir / f"{tag}.log").open("ab")
+    offset = log.tell()  # what this start writes begins here
     proc = subprocess.Popen(
         supervised,
         cwd=REPO_ROOT,
@@ -71,15 +80,58 @@ def start(
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 30
-    while read_pid_file(pid_file) is None:  # the supervisor writes it once the worker runs
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise FimrlError(f"worker {tag} did not start: see {run_dir / (tag + '.log')}")
-        time.sleep(0.05)
+    _wait_ready(proc, pid_file, run_dir / f"{tag}.log", offset, tag)
     console.print(
         f"worker {name} started, pid {read_pid_file(pid_file)} (restarted if it dies by "
         f"supervisor pid {proc.pid}), log {run_dir / (tag + '.log')}"
     )
+
+
+def _autoscale(value: str) -> str:
+    """``MAX,MIN`` checked here: Celery would die on it in the background."""
+    parts = value.split(",")
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError:
+        numbers = []
+    if (
+        len(numbers) not in (1, 2)
+        or min(numbers) < 0
+        or numbers[0] < 1
+        or (len(numbers) == 2 and numbers[1] > numbers[0])
+    ):
+        raise FimrlError(
+            f"--autoscale {value!r}: expected MAX,MIN worker processes (e.g. 8,2), "
+            "MAX >= MIN >= 0 and MAX >= 1"
+        )
+    return ",".join(str(n) for n in numbers)
+
+
+def _wait_ready(
+    proc: subprocess.Popen[bytes], pid_file: Path, log: Path, offset: int, tag: str
+) -> None:
+    """Until Celery says the worker is ready; a worker that dies first is an error that
+    quotes its log, not a "started" line for a process that is already gone."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        with log.open("rb") as f:
+            f.seek(offset)
+            text = f.read().decode("utf-8", errors="replace")
+        if " ready." in text and pid_alive(read_pid_file(pid_file)):
+            return
+        died = proc.poll() is not None or " died (" in text
+        if died or time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)  # the supervisor would keep restarting it
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            tail = " | ".join(lines[-3:])
+            pid_file.unlink(missing_ok=True)  # no stale entry for `workers status`
+            pid_file.with_name(pid_file.name.replace(".pid", ".supervisor.pid")).unlink(
+                missing_ok=True
+            )
+            why = "exited" if died else f"was not ready after {READY_TIMEOUT_S:.0f} s"
+            raise FimrlError(f"worker {tag} {why}: {tail or 'no output'} (log {log})")
+        time.sleep(0.1)
 
 
 @app.command("stop")

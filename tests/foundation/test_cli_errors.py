@@ -142,3 +142,22 @@ def test_an_unknown_failure_is_summarised_and_debug_shows_it(
             cli.main()
     finally:
         reset_settings_cache()
+
+
+def test_workers_start_refuses_what_celery_would_die_on(settings) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import run_fimrl, settings_env
+
+    env = settings_env(settings)
+    for args, message in (
+        (["--autoscale", "bogus"], "--autoscale 'bogus': expected MAX,MIN"),
+        (["--autoscale", "1,3"], "expected MAX,MIN"),
+        (["-c", "2", "--autoscale", "3,1"], "-c and --autoscale conflict"),
+    ):
+        done = run_fimrl(env, "workers", "start", "--detach", *args, timeout=60)
+        assert done.returncode == 2 and message in done.stderr, done.stderr
+    # A worker that dies at start-up is an error quoting its log, and leaves no entry behind.
+    done = run_fimrl(env, "workers", "start", "--detach", "--loglevel", "BOGUS", timeout=180)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "exited" in done.stderr and "BOGUS" in done.stderr and "started" not in done.stdout
+    status = run_fimrl(env, "workers", "status", timeout=60)
+    assert status.returncode == 0 and "dead" not in status.stdout, status.stdout
