@@ -81,6 +81,8 @@ def start(
         start_new_session=True,
     )
     _wait_ready(proc, pid_file, run_dir / f"{tag}.log", offset, tag)
+    # The node name as Celery expands it (%h), for `workers scale`.
+    (run_dir / f"{tag}.node").write_text(name.replace("%h", socket.gethostname()) + "\n")
     console.print(
         f"worker {name} started, pid {read_pid_file(pid_file)} (restarted if it dies by "
         f"supervisor pid {proc.pid}), log {run_dir / (tag + '.log')}"
@@ -134,6 +136,42 @@ def _wait_ready(
         time.sleep(0.1)
 
 
+@app.command("scale")
+def scale(
+    processes: int = typer.Argument(..., min=1, help="Processes each local worker should run."),
+) -> None:
+    """Resize every detached worker of this state dir in place (Celery's pool control: no
+    restart, no lost check); an autoscaled worker gets MAX = N instead."""
+    from workers.scaling import scale_nodes
+
+    settings = load_settings()
+    problem = broker_problem(broker_url(settings))
+    if problem is not None:
+        raise FimrlError(f"cannot reach the broker (Redis): {problem}; no worker was resized")
+    nodes = _local_nodes(settings.state_dir / "workers")
+    if not nodes:
+        raise FimrlError("no detached worker runs from this state dir: `fimrl workers start -d`")
+    resized = scale_nodes(settings, nodes, processes)
+    for r in resized:
+        if r.autoscaled:
+            console.print(f"{r.node}: autoscale max now {processes} ({r.after} running)")
+        else:
+            console.print(f"{r.node}: processes {r.before} -> {r.after}")
+    missing = sorted(set(nodes) - {r.node for r in resized})
+    if missing:
+        raise FimrlError(f"no answer from {', '.join(missing)} (busy or gone): not resized")
+
+
+def _local_nodes(run_dir: Path) -> list[str]:
+    """Celery node names of this state dir's detached workers that are alive."""
+    nodes = []
+    for name_file in sorted(run_dir.glob("*.node")) if run_dir.exists() else []:
+        tag = name_file.name.removesuffix(".node")
+        if pid_alive(read_pid_file(run_dir / f"{tag}.pid")):
+            nodes.append(name_file.read_text().strip())
+    return nodes
+
+
 @app.command("stop")
 def stop() -> None:
     """Warm-stop every detached worker of this state dir (SIGTERM to its supervisor, which
@@ -147,6 +185,7 @@ def stop() -> None:
             stopped += 1
         sup_file.unlink()
         (run_dir / sup_file.name.replace(".supervisor.pid", ".pid")).unlink(missing_ok=True)
+        (run_dir / sup_file.name.replace(".supervisor.pid", ".node")).unlink(missing_ok=True)
     console.print(f"signalled {stopped} worker(s)")
 
 

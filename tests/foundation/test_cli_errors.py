@@ -161,3 +161,28 @@ def test_workers_start_refuses_what_celery_would_die_on(settings) -> None:  # ty
     assert "exited" in done.stderr and "BOGUS" in done.stderr and "started" not in done.stdout
     status = run_fimrl(env, "workers", "status", timeout=60)
     assert status.returncode == 0 and "dead" not in status.stdout, status.stdout
+
+
+def test_workers_scale_resizes_the_pool_in_place(settings) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import run_fimrl, settings_env
+    from workers.scaling import _app, _pool_size
+
+    env = settings_env(settings)
+    assert run_fimrl(env, "workers", "scale", "2", timeout=60).returncode == 2  # none running
+    started = run_fimrl(env, "workers", "start", "--detach", "-c", "1", timeout=180)
+    assert started.returncode == 0, started.stderr
+    try:
+        node = next((settings.state_dir / "workers").glob("*.node")).read_text().strip()
+        pid = started.stdout.split("pid ")[1].split()[0]
+        for size in (3, 1):
+            done = run_fimrl(env, "workers", "scale", str(size), timeout=120)
+            assert done.returncode == 0 and f"-> {size}" in done.stdout, done.stdout + done.stderr
+            app = _app(settings)
+            try:
+                assert _pool_size(app, node) == (size, False)
+            finally:
+                app.close()
+        status = run_fimrl(env, "workers", "status", timeout=60)
+        assert f"pid {pid} running" in status.stdout  # the same process: resized, not restarted
+    finally:
+        run_fimrl(env, "workers", "stop", timeout=60)
