@@ -38,9 +38,8 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
         typer.echo(json.dumps(values, indent=2, default=str))
         return
     table = Table(title=f"fimrl settings (file: {config_file_path() or 'none'})")
-    table.add_column("setting")
-    table.add_column("value")
-    table.add_column("env var")
+    for column in ("setting", "value", "env var"):  # folded, never cut with an ellipsis
+        table.add_column(column, overflow="fold")
     for name, value in values.items():
         table.add_row(name, str(value), f"FIMRL_{name.upper()}")
     Console().print(table)

@@ -400,6 +400,8 @@ def sql(
             if limit and len(result.rows) > limit:
                 result.truncated = True
                 result.rows = result.rows[:limit]
+            if run is not None and not result.rows:
+                _refuse_unknown_run(url, run, timeout, allow_superuser)
             title = f"{named.name}" + (f" (run {run})" if run else "")
         else:
             result = execute(
@@ -428,3 +430,18 @@ def sql(
         print_json(result)
     else:
         print_table(title, result, limit)
+
+
+def _refuse_unknown_run(url: str, run: str, timeout: float, allow_superuser: bool) -> None:
+    """An empty result for a run that does not exist is a typo, not an answer: name it."""
+    known = execute(
+        url,
+        "SELECT name FROM runs ORDER BY id DESC",
+        limit=0,
+        timeout_s=timeout,
+        allow_superuser=allow_superuser,
+    )
+    names = [str(row[0]) for row in known.rows]
+    if run not in names:
+        shown = ", ".join(names[:10]) + (" …" if len(names) > 10 else "")
+        _fail(f"no run named {run!r}; runs: {shown or 'none yet'}")

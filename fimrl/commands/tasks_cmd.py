@@ -21,6 +21,9 @@ from fimrl.ingest import build_into_db, default_corpus, lean_files
 from fimrl.verify.factory import resolve_backend
 
 app = typer.Typer(help="FIM tasks: build from Lean sources, inspect.", no_args_is_help=True)
+#: Where the hole is when the output is not a terminal (no reverse video): ASCII, and not
+#: Lean syntax.
+HOLE_MARKERS = ("-->|", "|<--")
 console = Console()
 
 
@@ -95,11 +98,15 @@ def show(task_id: int) -> None:
     )
     if task.header.strip():
         console.print("[dim]" + task.header.rstrip().replace("[", r"\[") + "[/]")
+    # A terminal shows the hole in reverse video; a pipe or file gets visible delimiters.
+    opening, closing = ("[reverse]", "[/]") if console.is_terminal else HOLE_MARKERS
+    if not console.is_terminal:
+        console.print(f"(the hole is between {HOLE_MARKERS[0]} and {HOLE_MARKERS[1]})")
     console.print(
         task.prefix.replace("[", r"\[")
-        + "[reverse]"
+        + opening
         + task.middle.replace("[", r"\[")
-        + "[/]"
+        + closing
         + task.suffix.replace("[", r"\["),
         highlight=False,
         soft_wrap=True,

@@ -78,6 +78,12 @@ def test_named_query_table_csv_json(settings, planted) -> None:  # type: ignore[
     ]
 
 
+def test_a_run_that_does_not_exist_is_named_not_an_empty_table(settings, planted) -> None:  # type: ignore[no-untyped-def]
+    done = fimrl_sql(settings, "pass_rate_per_version", "--run", "no-such-run")
+    assert done.returncode == 2
+    assert "no run named 'no-such-run'" in done.stderr and "alpha" in done.stderr
+
+
 def test_free_sql_and_limit(settings, planted) -> None:  # type: ignore[no-untyped-def]
     out = fimrl_sql(settings, "SELECT name FROM runs ORDER BY name", "--json")
     assert out.returncode == 0, out.stderr

@@ -54,6 +54,9 @@ def test_bundled_corpus_build_fills_the_database(clean_db, settings) -> None:  #
         assert conn.execute(text("SELECT count(*) FROM fim_tasks")).scalar() == n
     shown = _cli(settings, "tasks", "show", "1")
     assert shown.returncode == 0 and "task 1" in shown.stdout
+    with clean_db.connect() as conn:
+        middle = conn.execute(text("SELECT middle FROM fim_tasks WHERE id = 1")).scalar()
+    assert f"-->|{middle}|<--" in shown.stdout  # a pipe: the hole has visible delimiters
     stats = _cli(settings, "tasks", "stats")
     assert "distinct declarations" in stats.stdout
 
