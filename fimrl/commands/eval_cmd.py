@@ -142,7 +142,7 @@ def run(
     err = Console(stderr=True)
     err.print(
         f"evaluation [bold]{options.name}[/]: {', '.join(s.label for s in specs)} of "
-        f"{source_run or 'the base model'} (interrupted? resume with --name {options.name})"
+        f"{source_run or 'the base model'}"
     )
     with err.status("starting evaluation") as status:
 

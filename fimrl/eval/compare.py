@@ -32,6 +32,7 @@ from fimrl.eval.passk import (
 )
 from fimrl.eval.results import (
     RunInfo,
+    eval_runs,
     find_run,
     latest_outcomes,
     outcomes_by_version,
@@ -160,10 +161,21 @@ def _outcomes_for(
     latest = latest_outcomes(engine, run, ref.version, split=split)
     if latest is None:
         where = f" on split {split}" if split else ""
-        raise FimrlError(
-            f"no evaluation of {ref.label} of run {run!r}{where}: run "
-            f"`fimrl eval run --version {ref.version}` first"
+        elsewhere = sorted(
+            {
+                r.source_run
+                for r in eval_runs(engine)
+                if r.source_run is not None
+                and r.source_run != run
+                and outcomes_by_version(engine, r.id, [ref.version]).get(ref.version)
+            }
         )
+        hint = (
+            f"runs with one: {', '.join(elsewhere)} (choose with --run)"
+            if elsewhere
+            else f"run `fimrl eval run --version {ref.version}` first"
+        )
+        raise FimrlError(f"no evaluation of {ref.label} of run {run!r}{where}; {hint}")
     info, outcomes = latest
     return info.name, outcomes
 

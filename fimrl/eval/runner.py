@@ -31,6 +31,7 @@ the rest.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -67,6 +68,8 @@ from fimrl.rollout.generation import GenerationBackend, Sampling, make_backend, 
 from fimrl.rollout.prompts import encode_prompt, get_prompt_format
 from fimrl.rollout.relay import relay_once
 from fimrl.rollout.task_sampler import SampledTask
+from fimrl.services.probe import broker_problem
+from fimrl.services.registry import broker_url
 
 log = logging.getLogger("fimrl.eval")
 
@@ -388,6 +391,12 @@ class EvalRunner:
     ) -> EvalReport:
         """Sample, enqueue, wait, summarise; returns (and stores) the pass@k summaries."""
         options.validate()
+        problem = broker_problem(broker_url(self.settings))
+        if problem is not None:  # before a model is loaded and a run row is written
+            raise FimrlError(
+                f"cannot reach the broker (Redis): {problem}; verify workers could not get "
+                "the candidates. Start it with `fimrl services start` or fix FIMRL_BROKER_URL."
+            )
         tasks = select_tasks(self.engine, options)
         if not tasks:
             raise FimrlError(
@@ -397,6 +406,24 @@ class EvalRunner:
                 + "): build some with `fimrl tasks build`"
             )
         run_id, run_name = self._open_run(source_run, specs, options, tasks)
+        try:
+            return self._run_open(run_id, run_name, tasks, specs, options)
+        except Exception:
+            # Not left "running" forever: failed, with its groups kept for a resume (a
+            # requested stop is not a failure).
+            if not self.stop_event.is_set():
+                with contextlib.suppress(Exception):  # the database may be what failed
+                    finish_run(self.engine, run_id, "failed")
+            raise
+
+    def _run_open(
+        self,
+        run_id: int,
+        run_name: str,
+        tasks: Sequence[SampledTask],
+        specs: Sequence[VersionSpec],
+        options: EvalOptions,
+    ) -> EvalReport:
         done = self._existing_groups(run_id, options.n)
         skipped: dict[int, str] = {}
         try:

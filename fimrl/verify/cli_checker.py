@@ -145,6 +145,10 @@ class CliChecker(Checker):
             return "unknown"
         return parse_lean_version(out.stdout + out.stderr) or "unknown"
 
+    def open_for_user(self) -> None:
+        """Make what Lean reads reachable by ``self.user`` (before every check: another
+        process may have closed a parent directory since, as pytest does with its own)."""
+
     def argv(self, path: str | os.PathLike[str], limits: Limits) -> list[str]:
         """The command line for one check of ``path``."""
         args = [*self.lean_cmd, "--json", f"-j{self.threads}"]
@@ -173,15 +177,20 @@ class CliChecker(Checker):
             path.write_text(text, encoding="utf-8")
             if self.user is not None:  # the private directory becomes the Lean user's
                 give_to(Path(tmp), self.user)
-            run = run_in_group(
-                self.argv(path, limits),
-                timeout_s=limits.timeout_s,
-                memory_mb=limits.memory_mb,
-                work_dir=Path(tmp),
-                env=self.env,
-                cwd=self.cwd,
-                user=self.user,
-            )
+                self.open_for_user()
+            try:
+                run = run_in_group(
+                    self.argv(path, limits),
+                    timeout_s=limits.timeout_s,
+                    memory_mb=limits.memory_mb,
+                    work_dir=Path(tmp),
+                    env=self.env,
+                    cwd=self.cwd,
+                    user=self.user,
+                )
+            except OSError as exc:  # a checker fault (retried, then `error`), never a crash
+                who = f" as {self.user}" if self.user is not None else ""
+                return self.error_verdict(f"cannot start Lean{who}: {exc}", started=started)
         if run.timed_out:
             return Verdict(
                 status="timeout",

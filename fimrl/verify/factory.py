@@ -139,10 +139,9 @@ def make_checker(
             toolchain = ensure_prelude(settings)
         except PreludeUnavailable as exc:
             raise ToolchainMissing(f"prelude backend: {exc}") from exc
-        user = _lean_user(settings)
-        if user is not None:
-            toolchain.share_with_others()  # the Lean user reads the launcher and .olean files
-        return PreludeChecker(toolchain, env=env, user=user, **common, **overrides)
+        # A Lean user other than this process's reads the toolchain: PreludeChecker opens
+        # it for that user before each check.
+        return PreludeChecker(toolchain, env=env, user=_lean_user(settings), **common, **overrides)
     raise ValueError(
         f"unknown verifier backend {name!r} (expected auto, repl, cli, prelude or exact)"
     )

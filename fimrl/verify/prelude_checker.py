@@ -45,6 +45,9 @@ class PreludeChecker(CliChecker):
         super().__init__(toolchain.lean_cmd(), **kwargs)
         self.toolchain = toolchain
 
+    def open_for_user(self) -> None:
+        self.toolchain.share_with_others()  # a walk once (marker), then a few stat calls
+
     def _run(self, request: CheckRequest, limits: Limits) -> Verdict:
         if not is_prelude_header(request.header):
             return self.error_verdict(

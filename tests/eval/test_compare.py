@@ -102,9 +102,16 @@ def test_compare_reports_the_planted_difference(clean_db: Engine) -> None:
     )
     d = same.rows[0].diff
     assert d is not None and d.estimate == d.low == d.high == 0.0
-    with pytest.raises(FimrlError, match="no evaluation of v7"):
+    with pytest.raises(FimrlError, match="no evaluation of v7.*eval run --version 7"):
         compare_versions(
             clean_db, VersionRef(None, 7), VersionRef(None, 0), default_run="planted", ks=(1,)
+        )
+    # Asked of the wrong run: the hint names the run that has one, and the flag.
+    with pytest.raises(
+        FimrlError, match=r"of run 'default'; runs with one: planted \(choose with --run\)"
+    ):
+        compare_versions(
+            clean_db, VersionRef(None, 3), VersionRef(None, 0), default_run="default", ks=(1,)
         )
 
     points = passk_over_steps(clean_db, "planted", (1,))

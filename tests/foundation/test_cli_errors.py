@@ -186,3 +186,16 @@ def test_workers_scale_resizes_the_pool_in_place(settings) -> None:  # type: ign
         assert f"pid {pid} running" in status.stdout  # the same process: resized, not restarted
     finally:
         run_fimrl(env, "workers", "stop", timeout=60)
+
+
+def test_eval_run_with_a_dead_broker_fails_before_loading_anything(settings, clean_db) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from tests.helpers import run_fimrl, settings_env
+
+    env = settings_env(settings) | {"FIMRL_BROKER_URL": f"redis://127.0.0.1:{_closed_port()}/0"}
+    done = run_fimrl(env, "eval", "run", "--base", "--limit", "2", "--n", "1", "--k", "1")
+    assert done.returncode == 2 and "cannot reach the broker" in done.stderr, done.stderr
+    assert "Loading weights" not in done.stderr  # failed before the model was loaded
+    with clean_db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM runs")).scalar() == 0  # nothing left

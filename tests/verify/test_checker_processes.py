@@ -130,3 +130,15 @@ def test_a_check_never_sees_the_workers_secrets(
 def test_a_check_runs_in_its_private_directory(tmp_path: Path) -> None:
     run = run_in_group(["pwd"], timeout_s=10.0, memory_mb=None, work_dir=tmp_path)
     assert run.stdout.strip() == str(tmp_path)
+
+
+def test_a_lean_that_cannot_start_is_an_error_verdict_not_a_crash(tmp_path: Path) -> None:
+    from fimrl.verify.types import CheckRequest
+
+    checker = CliChecker([str(tmp_path / "no-such-lean")], lean_version="4.35.0")
+    verdict = checker.check(
+        CheckRequest(
+            header="", prefix="theorem t : True := by\n  ", middle="trivial", suffix="", target="t"
+        )
+    )
+    assert verdict.status == "error" and "cannot start Lean" in (verdict.detail or "")
