@@ -33,6 +33,8 @@ def rule_of(middle: str | bytes, **kw: str) -> str | None:
         "exact mySorry",
         "simp only [List.length_cons, h]",
         "exact ‹P›",
+        "exact (xs[0]'h).elim",  # getElem with a proof, not a character literal
+        "exact Or.inl (a[i]'(by omega))",
     ],
 )
 def test_accepts_ordinary_proofs(middle: str) -> None:
