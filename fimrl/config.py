@@ -141,6 +141,14 @@ class Settings(BaseSettings):
     max_candidate_bytes: int = Field(
         default=16_384, gt=0, description="Static guard: longest middle accepted, in bytes."
     )
+    allow_proof_search: bool = Field(
+        default=False,
+        description=(
+            "Static guard: let proof-search tactics (exact?, apply?, simp?, ...) through. "
+            "They are sound (Lean checks what they find) but search instead of proving, "
+            "so by default they are refused with the rule `proof_search`."
+        ),
+    )
     checker_latency_s: float = Field(
         default=0.0,
         ge=0,

@@ -15,11 +15,17 @@ caught. The middle is lexed twice: alone, and inside ``prefix + middle + suffix`
 overlapping the middle), so fusing with a neighbouring token (``sor`` + ``ry``) or
 reopening a comment from the context cannot hide anything.
 
-String literals cannot run code, but they can carry names to a metaprogram (a hack that
-builds ``sorryAx`` from pieces). Every way to *run* such a metaprogram is rejected by token
-rules, which is the sound barrier; as defence in depth, string literals whose (decoded)
-contents mention a forbidden name are rejected too, and interpolated strings (which contain
-code the lexer keeps inside one token) are rejected outright.
+String literals are data: ``"sorry".length`` or ``"import"`` is an ordinary term that no
+elaborator reads as code. A string only matters when it reaches one, i.e. when the middle
+also builds names or syntax (``Lean.Name.mkSimple "sorryAx"``, ``mkIdent``, a quotation);
+every way to *run* such a metaprogram is rejected by token rules, which is the sound
+barrier, and as defence in depth a string whose (decoded) contents mention a forbidden name
+is rejected when the middle mentions such meta-level machinery (:data:`_META_COMPONENTS`).
+Interpolated strings (code the lexer keeps inside one token) are rejected outright.
+
+Proof search (``exact?``, ``apply?``, ``simp?``...) is sound, since Lean checks what it
+finds, but it is search rather than a proof: the rule ``proof_search`` refuses it unless
+the caller allows it (``Settings.allow_proof_search``).
 
 Each rejection carries a stable rule name (:data:`GUARD_RULES`), stored with the verdict.
 """
@@ -32,7 +38,7 @@ from typing import Final
 
 from fimrl.lean.lexer import TRIVIA, LeanSyntaxError, Token, tokenize
 
-__all__ = ["GUARD_RULES", "GuardResult", "guard"]
+__all__ = ["GUARD_RULES", "PROOF_SEARCH_TACTICS", "GuardResult", "guard"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +136,28 @@ _STRING_NEEDLES: Final[tuple[str, ...]] = (
     "attribute",
 )
 
+# Identifier components that let a string reach an elaborator: names, syntax and the
+# meta-level monads. A forbidden word inside a string is refused only beside one of these.
+_META_COMPONENTS: Final[frozenset[str]] = frozenset(
+    {
+        *("Lean", "Elab", "Meta", "Macro", "Syntax", "TSyntax", "Name", "Expr", "Term"),
+        *("Tactic", "Command", "Parser", "Environment", "ConstantInfo", "Declaration"),
+        *("MetaM", "TermElabM", "TacticM", "CoreM", "CommandElabM", "MacroM", "IO"),
+        *("mkIdent", "mkCIdent", "mkIdentFrom", "mkConst", "mkStr", "mkSimple", "mkAtom"),
+        *("toName", "str", "quote", "evalExpr", "evalTactic", "evalTerm", "elabTerm"),
+        *("runTermElab", "runParserCategory", "ofName", "addDecl", "evalConst"),
+    }
+)
+
+#: Proof-search tactics: sound, but they search for a proof instead of writing one.
+PROOF_SEARCH_TACTICS: Final[frozenset[str]] = frozenset(
+    {
+        *("exact?", "apply?", "rw?", "refine?", "simp?", "simp?!", "simp_all?", "simp_all?!"),
+        *("dsimp?", "dsimp?!", "simp_arith?", "aesop?", "unfold?", "observe?"),
+        *("library_search", "rw_search", "polyrith"),
+    }
+)
+
 _OPENERS: Final[dict[str, str]] = {
     "(": ")",
     "[": "]",
@@ -159,6 +187,7 @@ GUARD_RULES: Final[frozenset[str]] = frozenset(
         "trailing_line_comment",
         "interpolated_string",
         "forbidden_string",
+        "proof_search",
         "empty",
     }
 )
@@ -220,8 +249,12 @@ def _decode_string(text: str) -> str:
     return _ESCAPE.sub(repl, body[1:-1] if len(body) >= 2 else body)
 
 
-def _check_token(tok: Token) -> GuardResult:
-    """Rules that look at one significant token."""
+def _check_token(tok: Token, *, meta: bool, allow_proof_search: bool) -> GuardResult:
+    """Rules that look at one significant token.
+
+    ``meta``: the middle mentions name/syntax machinery, so a string could reach an
+    elaborator (see the module docstring); ``allow_proof_search`` lifts ``proof_search``.
+    """
     kind, text = tok.kind, tok.text
     where = f"at offset {tok.start}"
     if kind == "command":
@@ -237,6 +270,11 @@ def _check_token(tok: Token) -> GuardResult:
             )
         return _OK
     if kind == "ident":
+        if not allow_proof_search and text in PROOF_SEARCH_TACTICS:
+            return _reject(
+                "proof_search",
+                f"`{text}` {where}: proof search, not a proof (Settings.allow_proof_search)",
+            )
         for comp in _components(text):
             rule = _IDENT_RULES.get(comp)
             if rule is not None:
@@ -250,15 +288,27 @@ def _check_token(tok: Token) -> GuardResult:
                 "interpolated_string",
                 f"interpolated string {where}: its holes are code the guard cannot see",
             )
+        if not meta:
+            return _OK  # data: nothing in the middle can turn it into a name or syntax
         decoded = _decode_string(text)
         for needle in _STRING_NEEDLES:
             if needle in decoded or needle in text:
                 return _reject(
                     "forbidden_string",
-                    f"string literal {where} mentions `{needle}` (names must not be "
-                    "assembled from strings)",
+                    f"string literal {where} mentions `{needle}` beside name/syntax "
+                    "machinery (names must not be assembled from strings)",
                 )
     return _OK
+
+
+def _mentions_meta(tokens: list[Token]) -> bool:
+    """Whether a string in these tokens could reach an elaborator (see the docstring)."""
+    for tok in tokens:
+        if tok.kind == "ident" and any(c in _META_COMPONENTS for c in _components(tok.text)):
+            return True
+        if tok.kind == "symbol" and tok.text.startswith("`"):
+            return True  # a name literal or a syntax quotation
+    return False
 
 
 def _check_balance(tokens: list[Token]) -> GuardResult:
@@ -286,13 +336,17 @@ def guard(
     max_bytes: int,
     prefix: str = "",
     suffix: str = "",
+    allow_proof_search: bool = False,
 ) -> GuardResult:
     """Decide whether ``middle`` may be sent to Lean at all.
 
     ``prefix``/``suffix`` (the trusted task text around the middle) are optional context:
-    with them, tokens formed across the boundaries are checked too, and a trailing line
-    comment is allowed only when the suffix starts on a new line. Returns the first rule
-    that fires; the checks are cheap and need no Lean.
+    with them, tokens formed across the boundaries are checked too. A trailing line comment
+    is refused only when the suffix continues on the same line: the assembled file always
+    puts a line break after ``prefix + middle + suffix`` (:func:`fimrl.verify.rules.assemble`),
+    so an empty or blank suffix (a whole-proof hole, the last hole) is followed by one.
+    ``allow_proof_search`` lifts the ``proof_search`` rule. Returns the first rule that
+    fires; the checks are cheap and need no Lean.
     """
     if isinstance(middle, bytes | bytearray):
         try:
@@ -324,8 +378,9 @@ def guard(
         # closes without them), and rewarding an empty fill would teach a policy to write
         # nothing, or garbage that extraction throws away.
         return _reject("empty", "the middle holds no Lean (only blanks or comments)")
+    meta = _mentions_meta(significant)
     for tok in significant:
-        result = _check_token(tok)
+        result = _check_token(tok, meta=meta, allow_proof_search=allow_proof_search)
         if not result.ok:
             return result
 
@@ -337,7 +392,8 @@ def guard(
     ends_in_comment = (
         bool(tail) and tail[-1].kind == "line_comment" and tail[-1].end == len(middle.rstrip(" \t"))
     )
-    if ends_in_comment and not suffix.startswith(("\n", "\r")):
+    rest = suffix.lstrip(" \t")
+    if ends_in_comment and rest and not rest.startswith(("\n", "\r")):
         return _reject(
             "trailing_line_comment",
             "the middle ends inside a `--` comment that would swallow the following text",
@@ -353,7 +409,7 @@ def guard(
         for tok in ctx_tokens:
             if tok.end <= lo or tok.start >= hi or tok.kind in TRIVIA:
                 continue
-            result = _check_token(tok)
+            result = _check_token(tok, meta=meta, allow_proof_search=allow_proof_search)
             if not result.ok:
                 return GuardResult(False, result.rule, result.detail + " (in context)")
     return _OK

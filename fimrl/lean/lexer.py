@@ -204,6 +204,8 @@ _MULTI_SYMBOLS = sorted(
         "⁻¹'",
         "∑'",
         "∏'",
+        # ``α ⊕' β`` (PSum), the companion of ``×'``.
+        "⊕'",
         "$(",
         "⦃",
         "⦄",
@@ -212,6 +214,16 @@ _MULTI_SYMBOLS = sorted(
     reverse=True,
 )
 _SYMBOL = "|".join(re.escape(s) for s in _MULTI_SYMBOLS)
+
+# A quote glued to the end of a closing bracket or a number never opens a character
+# literal: ``xs[i]'h`` is ``getElem`` with a proof (Lean's token there is ``]'``, which
+# we keep as ``]`` then ``'`` so bracket matching still sees the ``]``).  Python's
+# lookbehind needs a fixed width, hence one character class.
+_NO_CHAR_BEFORE = r"(?<![\])}⟩⦄›⟧0-9])"
+_CHAR_BODY = r"'(?:[^'\\\r\n]|\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|.))'"
+#: Characters after which an unterminated ``'`` is an error rather than the last
+#: character of a notation token we do not know (``⊕'`` in a file that declares it).
+_CHAR_CONTEXT = frozenset(" \t\f\v\r\n([{⟨⦃,;:=")
 
 # Order matters: earlier alternatives win at the same position.
 _MASTER = re.compile(
@@ -231,7 +243,7 @@ _MASTER = re.compile(
             # A character literal starts only at a token boundary: in ``h'`` and
             # ``f''`` the quote is consumed by the identifier alternative before we
             # get here.  ``''`` is not a character literal in Lean either.
-            r"(?P<char>'(?:[^'\\\r\n]|\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|.))')",
+            rf"(?P<char>{_NO_CHAR_BEFORE}{_CHAR_BODY})",
             r"(?P<char_open>'(?!'))",
             rf"(?P<ident>{_IDENT})",
             r"(?P<command>#[A-Za-z_][A-Za-z0-9_.!?]*)",
@@ -374,7 +386,13 @@ def scan(text: str) -> tuple[list[str], list[int], list[int]]:
         elif kind == "string_open":
             raise LeanSyntaxError("unterminated string literal", pos)
         elif kind == "char_open":
-            raise LeanSyntaxError("unterminated character literal", pos)
+            # After a closing bracket or a number, or glued to a symbol (``⊕'``, a
+            # notation declared in the file), the quote belongs to a notation token;
+            # only where a term can start is it the start of a bad literal.
+            if pos == 0 or text[pos - 1] in _CHAR_CONTEXT:
+                raise LeanSyntaxError("unterminated character literal", pos)
+            kind = "symbol"
+            end = pos + 1
         kapp(kind)  # type: ignore[arg-type]
         sapp(pos)
         eapp(end)
@@ -411,7 +429,7 @@ _TRIVIA = rf"[ \t\f\v\r\n]*+(?:(?:--[^\r\n]*+|{_B2})[ \t\f\v\r\n]*+)*+"
 # Constructs the fast pattern cannot finish: raw strings with ``##`` fences,
 # interpolations it cannot match, deeper comments, unterminated literals.
 _HARD_PREFIX = rf"r(?<!{_ID_REST}r)#+\"|[smf](?<!{_ID_REST}[smf])!\""
-_HARD_START = r"/-|\"|'(?!')"
+_HARD_START = rf"/-|\"|{_NO_CHAR_BEFORE}'(?!')"
 
 
 def _token_alternatives(hard_prefix: str, hard_start: str) -> str:
@@ -424,7 +442,7 @@ def _token_alternatives(hard_prefix: str, hard_start: str) -> str:
             hard_prefix,
             _IDENT,
             r"\"(?:[^\"\\]++|\\.)*+\"",
-            r"'(?:[^'\\\r\n]|\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|.))'",
+            _NO_CHAR_BEFORE + _CHAR_BODY,
             hard_start,
             r"#[A-Za-z_][A-Za-z0-9_.!?]*",
             r"(?<=\.)[0-9]+|0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+"

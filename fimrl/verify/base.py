@@ -18,12 +18,33 @@ from fimrl.verify.types import CheckRequest, Limits, Verdict, reward_for
 __all__ = ["Checker"]
 
 
+def _unencodable_field(request: CheckRequest) -> str | None:
+    """Name and position of the first task field that is not valid UTF-8 text, if any.
+
+    The middle is left to the guard (its ``encoding`` rule); the rest is the task's.
+    """
+    fields = {
+        "header": request.header,
+        "prefix": request.prefix,
+        "suffix": request.suffix,
+        "target": request.target or "",
+        "reference_middle": request.reference_middle or "",
+    }
+    for name, text in fields.items():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"{name} has a lone surrogate at character {exc.start}"
+    return None
+
+
 class Checker(ABC):
     """Abstract verifier backend.
 
     ``default_limits`` apply to requests with ``limits=None``; ``max_candidate_bytes`` is
-    the guard's size bound; ``cache`` (optional) is shared by all threads using this
-    checker. Subclasses set :attr:`name` and implement :meth:`_run`.
+    the guard's size bound; ``allow_proof_search`` lets ``exact?`` and friends through the
+    guard (``Settings.allow_proof_search``); ``cache`` (optional) is shared by all threads
+    using this checker. Subclasses set :attr:`name` and implement :meth:`_run`.
     """
 
     name: str = "abstract"
@@ -34,10 +55,12 @@ class Checker(ABC):
         default_limits: Limits | None = None,
         max_candidate_bytes: int = 16_384,
         cache: VerdictCache | None = None,
+        allow_proof_search: bool = False,
     ) -> None:
         self.default_limits = default_limits or Limits()
         self.max_candidate_bytes = max_candidate_bytes
         self.cache = cache
+        self.allow_proof_search = allow_proof_search
 
     @property
     def lean_version(self) -> str | None:
@@ -54,11 +77,19 @@ class Checker(ABC):
         """Guard, then cache, then the backend. Never raises for a bad candidate; raises
         only when the infrastructure cannot give an answer at all (e.g. pool exhausted)."""
         started = time.monotonic()
+        unencodable = _unencodable_field(request)
+        if unencodable is not None:
+            # Task text is trusted input, but a lone surrogate in it would make every
+            # backend fail while writing the file; that is the task's fault, not a crash.
+            return self.error_verdict(
+                f"task text not encodable as UTF-8: {unencodable}", started=started
+            )
         result = guard(
             request.middle,
             max_bytes=self.max_candidate_bytes,
             prefix=request.prefix,
             suffix=request.suffix,
+            allow_proof_search=self.allow_proof_search,
         )
         if not result.ok:
             return Verdict(

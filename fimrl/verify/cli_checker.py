@@ -102,12 +102,14 @@ class CliChecker(Checker):
         default_limits: Limits | None = None,
         max_candidate_bytes: int = 16_384,
         cache: VerdictCache | None = None,
+        allow_proof_search: bool = False,
         user: str | None = None,
     ) -> None:
         super().__init__(
             default_limits=default_limits,
             max_candidate_bytes=max_candidate_bytes,
             cache=cache,
+            allow_proof_search=allow_proof_search,
         )
         self.lean_cmd = list(lean_cmd)
         self.cwd = cwd

@@ -55,11 +55,13 @@ class ExactChecker(Checker):
         default_limits: Limits | None = None,
         max_candidate_bytes: int = 16_384,
         cache: VerdictCache | None = None,
+        allow_proof_search: bool = False,
     ) -> None:
         super().__init__(
             default_limits=default_limits,
             max_candidate_bytes=max_candidate_bytes,
             cache=cache,
+            allow_proof_search=allow_proof_search,
         )
 
     def _run(self, request: CheckRequest, limits: Limits) -> Verdict:

@@ -92,6 +92,7 @@ def make_checker(
         "default_limits": limits,
         "max_candidate_bytes": overrides.pop("max_candidate_bytes", settings.max_candidate_bytes),
         "cache": cache,
+        "allow_proof_search": overrides.pop("allow_proof_search", settings.allow_proof_search),
     }
     if name == "exact":
         return ExactChecker(**common, **overrides)

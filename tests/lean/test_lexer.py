@@ -223,3 +223,37 @@ def test_fast_path_taken_for_ordinary_text(text: str) -> None:
     """Only a construct the fast pattern cannot finish sends a text to the exact scanner."""
     with mock.patch("fimrl.lean.lexer._from_exact", side_effect=AssertionError("exact path")):
         lex_significant(text)
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        # getElem with a proof: the quote after ``]`` belongs to Lean's ``]'`` token.
+        ("exact (xs[0]'h).elim", ["exact", "(", "xs", "[", "0", "]", "'", "h", ")", ".", "elim"]),
+        ("xs[i]'(by omega)", ["xs", "[", "i", "]", "'", "(", "by", "omega", ")"]),
+        ("a[i]'h'", ["a", "[", "i", "]", "'", "h'"]),  # the proof may be named ``h'``
+        ("(f x)'h", ["(", "f", "x", ")", "'", "h"]),
+        ("α ⊕' β", ["α", "⊕'", "β"]),  # PSum
+        ("α ⊗' β", ["α", "⊗", "'", "β"]),  # an unknown notation ending in a quote
+    ],
+)
+def test_quote_after_bracket_or_notation_is_not_a_char(src: str, expected: list[str]) -> None:
+    """Lean takes the longest token of its table first: ``]'`` and ``⊕'`` are tokens."""
+    got = kinds(src)
+    assert all(k != "char" for k, _ in got)
+    assert [t for _, t in got] == expected
+    _parity(src)
+
+
+def test_char_literals_still_lex_where_a_term_starts() -> None:
+    assert kinds("#['a', ')']") == [
+        ("symbol", "#["),
+        ("char", "'a'"),
+        ("symbol", ","),
+        ("char", "')'"),
+        ("symbol", "]"),
+    ]
+    with pytest.raises(LeanSyntaxError):
+        tokenize("exact ('a")
+    with pytest.raises(LeanSyntaxError):
+        lex_significant("f := 'a")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from fimrl.config import Settings
 from fimrl.verify.cache import VerdictCache
 from fimrl.verify.exact import EXACT_NOTE, ExactChecker, normalize_middle
+from fimrl.verify.factory import make_checker
 from fimrl.verify.types import CheckRequest
 
 
@@ -57,3 +59,28 @@ def test_exact_backend_needs_a_reference_and_still_guards() -> None:
     # the guard runs first: a forbidden middle is rejected even if it equals the reference
     guarded = checker.check(request("sorry", "sorry"))
     assert (guarded.status, guarded.rule) == ("rejected", "sorry")
+
+
+def test_lone_surrogate_in_task_text_is_an_error_verdict() -> None:
+    """Task text that cannot be written as UTF-8 is the task's fault: ``error``, no raise."""
+    checker = ExactChecker()
+    for field in ("header", "prefix", "suffix", "reference_middle"):
+        values = {
+            "header": "import Mathlib",
+            "prefix": "theorem foo : True := by\n  ",
+            "middle": "trivial",
+            "suffix": "\n",
+            "target": "foo",
+            "reference_middle": "trivial",
+        }
+        values[field] = values[field] + "\ud800"
+        verdict = checker.check(CheckRequest(**values))  # type: ignore[arg-type]
+        assert verdict.status == "error", field
+        assert f"{field} has a lone surrogate" in verdict.detail
+
+
+def test_proof_search_setting_reaches_the_guard() -> None:
+    refused = make_checker(settings=Settings(), backend="exact").check(request("exact?", "exact?"))
+    assert (refused.status, refused.rule) == ("rejected", "proof_search")
+    allowed = make_checker(settings=Settings(allow_proof_search=True), backend="exact")
+    assert allowed.check(request("exact?", "exact?")).status == "pass"
