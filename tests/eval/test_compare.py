@@ -102,7 +102,7 @@ def test_compare_reports_the_planted_difference(clean_db: Engine) -> None:
     )
     d = same.rows[0].diff
     assert d is not None and d.estimate == d.low == d.high == 0.0
-    with pytest.raises(FimrlError, match="no evaluation of v7.*eval run --version 7"):
+    with pytest.raises(FimrlError, match=r"no evaluation of v7.*eval run --version 7"):
         compare_versions(
             clean_db, VersionRef(None, 7), VersionRef(None, 0), default_run="planted", ks=(1,)
         )
