@@ -442,7 +442,10 @@ class FimrlCollector:
                 f"<state_dir>/{name}/status.json on this exporter's filesystem.",
                 labels=["run", "state"],
             )
-            info.add_metric([str(status.get("run", "")), str(status.get("state", ""))], 1.0)
+            # The state's kind only ("waiting: 1/2 scored groups ..." -> "waiting"): a label
+            # value must come from a small set, the detail is in the status file.
+            state = str(status.get("state", "")).split(":", 1)[0]
+            info.add_metric([str(status.get("run", "")), state], 1.0)
             families.append(info)
             updated = status.get("updated")
             if isinstance(updated, int | float):

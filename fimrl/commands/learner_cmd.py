@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import time
 
 import typer
 from rich.console import Console
@@ -43,22 +45,30 @@ def stop() -> None:
 
 
 @app.command("status")
-def status() -> None:
-    """Running?, step, policy version, last step's metrics."""
+def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
+    """Running?, what it is doing or waiting for, step, version, last step (exit 1 if down)."""
     daemon = learner_daemon(load_settings().state_dir)
     pid = daemon.pid()
     st = daemon.read_status()
-    console.print(f"learner: {'running, pid ' + str(pid) if pid else 'not running'}")
-    if st:
-        console.print(
-            f"run {st.get('run')}: step {st.get('step')}, policy version {st.get('version')}"
-        )
-        last = st.get("last") or {}
-        if last:
+    age = time.time() - float(st["updated"]) if "updated" in st else None
+    if as_json:
+        typer.echo(json.dumps(st | {"running": pid is not None, "age_s": age}, default=str))
+    else:
+        # A dead learner's last state is history, not its state now.
+        state = st.get("state", "never started") if pid else "stopped"
+        running = f"running, pid {pid}" if pid else "not running"
+        heard = f", status written {age:.0f} s ago" if age is not None and pid else ""
+        console.print(f"learner: {running} ({state}{heard})", highlight=False, soft_wrap=True)
+        if st:
             console.print(
-                f"last step: loss {last.get('loss'):.5f}, reward "
-                f"{last.get('reward_mean'):.3f}, groups {last.get('groups_used')}, "
-                f"wait {last.get('wait_time_s'):.1f}s"
+                f"run {st.get('run')}: step {st.get('step')}, policy version {st.get('version')}"
             )
+            last = st.get("last") or {}
+            if last:
+                console.print(
+                    f"last step: loss {last.get('loss'):.5f}, reward "
+                    f"{last.get('reward_mean'):.3f}, groups {last.get('groups_used')}, "
+                    f"wait {last.get('wait_time_s'):.1f}s"
+                )
     if pid is None:
         raise typer.Exit(1)

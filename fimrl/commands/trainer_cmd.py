@@ -76,7 +76,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable.
     else:
         running = f"running, pid {st['pid']}" if st["running"] else "not running"
         console.print(f"trainer: {running} ({st.get('state', 'never started')})")
-        if "policy_version" in st:
+        if "policy_version" in st and st["running"]:  # a stopped trainer has nothing in flight
             console.print(
                 f"run {st.get('run')}: policy version {st['policy_version']} "
                 f"(latest {st.get('latest_version')}, staleness {st.get('staleness')}), "

@@ -38,7 +38,18 @@ def main(argv: list[str] | None = None) -> None:
     run_id = ensure_run(engine, settings.run_name)
     from fimrl.learn.learner import Learner
 
-    learner = Learner(settings, engine, run_id)
+    def waiting(message: str) -> None:
+        daemon.write_status(
+            {
+                "state": message,
+                "step": learner.step,
+                "version": learner.version,
+                "run": settings.run_name,
+                "last": daemon.read_status().get("last"),
+            }
+        )
+
+    learner = Learner(settings, engine, run_id, on_wait=waiting)
     signal.signal(signal.SIGTERM, lambda *_: learner.stop())
     signal.signal(signal.SIGINT, lambda *_: learner.stop())
     daemon.write_status(

@@ -101,10 +101,14 @@ class Learner:
         tokenizer: Any = None,
         poll_s: float = 0.2,
         owner: str | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
         from accelerate import Accelerator
 
         self.settings = settings
+        #: Told what the learner waits for, whenever that changes (the daemon's status file).
+        self.on_wait = on_wait
+        self._waiting: str | None = None
         self.engine = engine
         self.run_id = run_id
         self.poll_s = poll_s
@@ -233,6 +237,7 @@ class Learner:
                 ),
             )
             if not ids:
+                self._say_waiting(report, len(usable))
                 self._maybe_relay()
                 self._stop.wait(delay)
                 delay = min(delay * 1.5, 2.0)
@@ -257,6 +262,29 @@ class Learner:
                 else:
                     usable.append(group)
         return usable, time.monotonic() - start, report
+
+    def _say_waiting(self, report: StepReport, usable: int) -> None:
+        """Log and report what the step waits for, once per change: a learner that drops
+        every group it claims must say so, not look like a learner at work."""
+        set_aside = [
+            f"{n} {why}"
+            for n, why in (
+                (report.groups_skipped, "dropped: equal rewards"),
+                (report.groups_dropped, "dropped: stale"),
+                (report.groups_quarantined, "quarantined"),
+            )
+            if n
+        ]
+        message = f"waiting: {usable}/{self.settings.groups_per_step} scored groups with signal" + (
+            f" ({', '.join(set_aside)} so far this step)" if set_aside else ""
+        )
+        if message == self._waiting:
+            return
+        self._waiting = message
+        if set_aside:
+            log.info("%s", message)
+        if self.on_wait is not None:
+            self.on_wait(message)
 
     def _maybe_relay(self) -> None:
         """While waiting for scored groups, re-send this run's lost verify messages.
@@ -288,6 +316,7 @@ class Learner:
 
     def train_step(self) -> StepReport | None:
         groups, waited, report = self._gather()
+        self._waiting = None
         if len(groups) < self.settings.groups_per_step:
             # Stopped while gathering: hand the claims back now rather than after the lease.
             held = [g.group_id for g in groups]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -72,6 +73,20 @@ def test_kill_mid_step_then_resume(clean_db, settings, tmp_path) -> None:  # typ
         60,
         "the learner to claim the group",
     )
+    # Status says what the step waits for, and what it set aside (an equal-rewards group).
+    scored_group(
+        clean_db, run, make_task(clean_db, 9), PROMPT, [[10, 11], [12]], [0.0, 0.0], model=model
+    )
+    wait_for(
+        lambda: (
+            "waiting: 1/2 scored groups with signal (1 dropped: equal rewards"
+            in _cli(env, "learner", "status").stdout
+        ),
+        60,
+        "the learner's status to say what it waits for",
+    )
+    as_json = json.loads(_cli(env, "learner", "status", "--json").stdout)
+    assert as_json["running"] and as_json["state"].startswith("waiting: 1/2")
     pid = int((settings.state_dir / "learner" / "learner.pid").read_text())
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: _cli(env, "learner", "status").returncode == 1, 30, "the learner to die")
