@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -34,13 +36,32 @@ def stop() -> None:
 
 
 @app.command("status")
-def status() -> None:
+def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
     """Which servers answer now (each is asked), where, and whether fimrl manages them;
     exit 1 when one does not."""
     table = Table()
     for col in ("service", "managed", "answers", "pid", "url", "problem"):
         table.add_column(col, overflow="fold")
     states = service_states(load_settings())
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "service": st.name,
+                        "managed": st.managed,
+                        "answers": st.running,
+                        "pid": st.pid,
+                        "url": mask_url(st.url) if st.url else None,
+                        "problem": st.problem,
+                    }
+                    for st in states
+                ]
+            )
+        )
+        if not all(st.running for st in states):
+            raise typer.Exit(1)
+        return
     for st in states:
         table.add_row(
             st.name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -190,21 +191,28 @@ def stop() -> None:
 
 
 @app.command("status")
-def status() -> None:
+def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
     """Detached workers of this state dir and the queue depth."""
     from fimrl.rollout.enqueue import VerifyQueue
 
     settings = load_settings()
     run_dir = settings.state_dir / "workers"
+    workers = []
     for sup_file in sorted(run_dir.glob("*.supervisor.pid")) if run_dir.exists() else []:
         tag = sup_file.name.removesuffix(".supervisor.pid")
         sup, pid = read_pid_file(sup_file), read_pid_file(run_dir / f"{tag}.pid")
         state = "running" if pid_alive(pid) else "restarting" if pid_alive(sup) else "dead"
-        console.print(f"{tag}: pid {pid} {state} (supervisor pid {sup})")
+        workers.append({"worker": tag, "pid": pid, "state": state, "supervisor_pid": sup})
+        if not as_json:
+            console.print(f"{tag}: pid {pid} {state} (supervisor pid {sup})")
     problem = broker_problem(broker_url(settings))  # seconds, not kombu's retry loop
     if problem is not None:
         raise FimrlError(
             f"cannot reach the broker (Redis) at {mask_url(broker_url(settings))}: {problem}. "
             "Start it with `fimrl services start` or fix FIMRL_BROKER_URL."
         )
-    console.print(f"queue {settings.queue_name}: {VerifyQueue(settings).depth()} waiting")
+    depth = VerifyQueue(settings).depth()
+    if as_json:
+        typer.echo(json.dumps({"workers": workers, "queue": settings.queue_name, "waiting": depth}))
+        return
+    console.print(f"queue {settings.queue_name}: {depth} waiting")

@@ -199,3 +199,19 @@ def test_eval_run_with_a_dead_broker_fails_before_loading_anything(settings, cle
     assert "Loading weights" not in done.stderr  # failed before the model was loaded
     with clean_db.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM runs")).scalar() == 0  # nothing left
+
+
+def test_status_commands_speak_json(settings) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from tests.helpers import run_fimrl, settings_env
+
+    env = settings_env(settings)
+    services = json.loads(run_fimrl(env, "services", "status", "--json", timeout=60).stdout)
+    assert {s["service"] for s in services} == {"postgres", "redis"}
+    assert all(s["answers"] for s in services) and all("***" in s["url"] for s in services)
+    workers = json.loads(run_fimrl(env, "workers", "status", "--json", timeout=60).stdout)
+    assert workers == {"workers": [], "queue": settings.queue_name, "waiting": 0}
+    for daemon in ("trainer", "learner"):
+        done = run_fimrl(env, daemon, "status", "--json", timeout=60)
+        assert done.returncode == 1 and json.loads(done.stdout)["running"] is False
