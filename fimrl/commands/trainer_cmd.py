@@ -75,7 +75,13 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable.
         typer.echo(json.dumps(st, default=str))
     else:
         running = f"running, pid {st['pid']}" if st["running"] else "not running"
-        console.print(f"trainer: {running} ({st.get('state', 'never started')})")
+        state = st.get("state", "never started")
+        if not st["running"] and "state" in st:
+            state = "stopped"  # its last state is history, not its state now
+        heard = ""
+        if st["running"] and isinstance(st.get("updated"), int | float):
+            heard = f", status written {time.time() - st['updated']:.0f} s ago"
+        console.print(f"trainer: {running} ({state}{heard})", highlight=False, soft_wrap=True)
         if "policy_version" in st and st["running"]:  # a stopped trainer has nothing in flight
             console.print(
                 f"run {st.get('run')}: policy version {st['policy_version']} "
