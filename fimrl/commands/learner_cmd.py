@@ -55,7 +55,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable.
         typer.echo(json.dumps(st | {"running": pid is not None, "age_s": age}, default=str))
     else:
         # A dead learner's last state is history, not its state now.
-        state = st.get("state", "never started") if pid else "stopped"
+        state = st.get("state", "never started")
+        if pid is None and "state" in st:
+            state = "stopped"
         running = f"running, pid {pid}" if pid else "not running"
         heard = f", status written {age:.0f} s ago" if age is not None and pid else ""
         console.print(f"learner: {running} ({state}{heard})", highlight=False, soft_wrap=True)
