@@ -57,36 +57,44 @@ def test_kill_mid_step_then_resume(clean_db, settings, tmp_path) -> None:  # typ
         )
     started = _cli(env, "learner", "start", "--detach")
     assert started.returncode == 0, started.stderr
-    wait_for(
-        lambda: _scalar(clean_db, "SELECT count(*) FROM policy_versions WHERE version = 1") == 1,
-        120,
-        "step 1 to publish version 1",
-    )
-    status = _cli(env, "learner", "status")
-    assert status.returncode == 0 and "running" in status.stdout
-    # One group only: the learner claims it and waits for a second, mid-step.
-    lonely = scored_group(
-        clean_db, run, make_task(clean_db, 2), PROMPT, [[10, 11], [12]], [1.0, 0.0], model=model
-    )
-    wait_for(
-        lambda: _scalar(clean_db, "SELECT status FROM groups WHERE id=:g", g=lonely) == "claimed",
-        60,
-        "the learner to claim the group",
-    )
-    # Status says what the step waits for, and what it set aside (an equal-rewards group).
-    scored_group(
-        clean_db, run, make_task(clean_db, 9), PROMPT, [[10, 11], [12]], [0.0, 0.0], model=model
-    )
-    wait_for(
-        lambda: (
-            "waiting: 1/2 scored groups with signal (1 dropped: equal rewards"
-            in _cli(env, "learner", "status").stdout
-        ),
-        60,
-        "the learner's status to say what it waits for",
-    )
-    as_json = json.loads(_cli(env, "learner", "status", "--json").stdout)
-    assert as_json["running"] and as_json["state"].startswith("waiting: 1/2")
+    try:
+        wait_for(
+            lambda: (
+                _scalar(clean_db, "SELECT count(*) FROM policy_versions WHERE version = 1") == 1
+            ),
+            120,
+            "step 1 to publish version 1",
+        )
+        status = _cli(env, "learner", "status")
+        assert status.returncode == 0 and "running" in status.stdout
+        # One group only: the learner claims it and waits for a second, mid-step.
+        lonely = scored_group(
+            clean_db, run, make_task(clean_db, 2), PROMPT, [[10, 11], [12]], [1.0, 0.0], model=model
+        )
+        wait_for(
+            lambda: (
+                _scalar(clean_db, "SELECT status FROM groups WHERE id=:g", g=lonely) == "claimed"
+            ),
+            60,
+            "the learner to claim the group",
+        )
+        # Status says what the step waits for, and what it set aside (an equal-rewards group).
+        scored_group(
+            clean_db, run, make_task(clean_db, 9), PROMPT, [[10, 11], [12]], [0.0, 0.0], model=model
+        )
+        wait_for(
+            lambda: (
+                "waiting: 1/2 scored groups with signal (1 dropped: equal rewards"
+                in _cli(env, "learner", "status").stdout
+            ),
+            60,
+            "the learner's status to say what it waits for",
+        )
+        as_json = json.loads(_cli(env, "learner", "status", "--json").stdout)
+        assert as_json["running"] and as_json["state"].startswith("waiting: 1/2")
+    except BaseException:
+        _cli(env, "learner", "stop")  # a failed check must not leave the daemon behind
+        raise
     pid = int((settings.state_dir / "learner" / "learner.pid").read_text())
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: _cli(env, "learner", "status").returncode == 1, 30, "the learner to die")
