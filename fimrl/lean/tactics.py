@@ -7,7 +7,10 @@ Python, so this module recovers the layout-driven structure that Lean itself use
 
 * a tactic sequence is a column: every tactic starts on a new line at the column of the
   first tactic, or after a ``;``; lines indented further continue the current tactic;
-  a line indented less ends the sequence; a closing bracket ends it too;
+  a line indented less ends the sequence; a closing bracket ends it too; but a line
+  after one ending in a token that needs a right-hand side (``next h =>``, ``t <;>``,
+  ``then``: :data:`fimrl.lean.boundaries.DANGLING_LAST`) continues the tactic, and so
+  does a line starting with ``|``, ``<;>`` or ``else`` at the column;
 * ``t₁ <;> t₂`` is one tactic with two parts;
 * ``·``/``.`` bullets, ``case tag =>``/``next =>``, ``conv ... =>``, ``on_goal n =>``
   own a nested sequence after their head;
@@ -32,6 +35,7 @@ from itertools import pairwise, repeat
 from operator import sub
 from typing import Final
 
+from fimrl.lean.boundaries import CONTINUES_LINE, DANGLING_LAST
 from fimrl.lean.lexer import SigTokens, token_code
 
 __all__ = [
@@ -61,7 +65,7 @@ _COMBINATORS: Final[frozenset[str]] = frozenset(
      "classical", "with_reducible", "with_reducible_and_instances", "with_unfolding_all",
      "show_term", "fail_if_success", "success_if_fail", "solve", "exacts_all"}
 )  # fmt: skip
-_CONTINUATION_AT_COL: Final[frozenset[str]] = frozenset({"|", "<;>"})
+_CONTINUATION_AT_COL: Final[frozenset[str]] = CONTINUES_LINE
 # How a tactic's head shapes its node (see :meth:`TacticParser.tactic`).
 _HEAD_FORMS: Final[dict[str, str]] = {
     **dict.fromkeys(_BULLETS, "bullet"),
@@ -276,7 +280,11 @@ class TacticParser:
             while n < n_lines and lines[n] < i1:
                 if line_level[n] == base:
                     c = line_col[n]
-                    if c < col or (c == col and toks[lines[n]] not in _CONTINUATION_AT_COL):
+                    if (c < col or (c == col and toks[lines[n]] not in _CONTINUATION_AT_COL)) and (
+                        toks[lines[n] - 1] not in DANGLING_LAST or toks[lines[n]] == ";"
+                    ):
+                        # (A line after ``next h =>``, ``t <;>``, ``then`` ... is the
+                        # construct's right-hand side, whatever its column.)
                         j, jc = lines[n], c
                         break
                 n += 1
