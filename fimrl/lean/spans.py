@@ -11,7 +11,8 @@ Span kinds:
 ``tactic``      one tactic (including a whole bullet, a ``<;>`` operand, a nested one)
 ``tactic_run``  2..``MAX_RUN`` consecutive sibling tactics, not the whole sequence
 ``subproof``    a nested sequence: ``have ... := by`` body, bullet/case body,
-                ``induction``/``cases``/``match``/``first`` alternative, ``conv`` body
+                ``induction``/``cases``/``match``/``first`` alternative, ``conv`` body,
+                a ``then``/``else`` branch of a tactic-mode ``if``
 ``calc_step``   one ``calc`` step ``term := proof`` (steps without a proof excluded)
 ``proof``       the whole tactic proof after the top-level ``by``
 """
@@ -60,7 +61,9 @@ DEFAULT_MIX: Final[Mapping[str, float]] = {
 }
 #: Longest ``tactic_run`` considered (keeps candidate counts linear in block length).
 MAX_RUN: Final[int] = 6
-_SUBPROOF_BLOCKS: Final[frozenset[str]] = frozenset({"by", "bullet", "case", "alt", "conv"})
+_SUBPROOF_BLOCKS: Final[frozenset[str]] = frozenset(
+    {"by", "bullet", "case", "alt", "conv", "branch"}
+)
 _KIND_SET: Final[frozenset[str]] = frozenset(SPAN_KINDS)
 #: Every reason :func:`check_middle` can give (the keys of the per-reason skip counts).
 SPAN_REJECT_REASONS: Final[tuple[str, ...]] = (

@@ -17,6 +17,7 @@ Python, so this module recovers the layout-driven structure that Lean itself use
 * ``induction``/``cases``/``match``/``fun_induction ... with | pat => tacs`` and
   ``first | tac | tac`` own one nested sequence per alternative;
 * ``calc`` owns its steps (``term := proof``), the first possibly on the ``calc`` line;
+* tactic-mode ``if c then tacs else tacs`` owns its two branches (``else if`` nests);
 * combinators (``all_goals``, ``any_goals``, ``repeat``, ``try``, ``focus``,
   ``iterate n``) own the sequence that follows;
 * any ``by`` inside a tactic (``have h : t := by ...``, ``exact (by simp)``,
@@ -74,6 +75,7 @@ _HEAD_FORMS: Final[dict[str, str]] = {
     **dict.fromkeys(_ALT_HEADS, "alt"),
     "first": "first",
     "calc": "calc",
+    "if": "if",
     **dict.fromkeys(_COMBINATORS, "combinator"),
 }
 
@@ -89,7 +91,8 @@ class TacticBlock:
     """A sequence of sibling tactics (``kind`` says what owns it).
 
     ``kind``: ``by`` (a ``by`` block), ``bullet``, ``case``, ``conv``, ``alt`` (an
-    ``induction``/``cases``/``match``/``first`` alternative), ``combinator``, ``paren``.
+    ``induction``/``cases``/``match``/``first`` alternative), ``branch`` (a ``then`` or
+    ``else`` branch of a tactic-mode ``if``), ``combinator``, ``paren``.
     ``start``/``end`` span the tactics (first tactic start, last tactic end); ``i0``/
     ``i1`` is the token range the block consumed.
     """
@@ -351,6 +354,10 @@ class TacticParser:
             node.blocks.append(self.block(i + 1, close, "paren", d))
             self._nested_by(node, close + 1, j, d)
             return node
+        if form == "if" and self._if_branches(node, i, j, d):
+            # Before the ``<;>`` split: in ``if c then a else b <;> t`` the operator
+            # belongs to the ``else`` branch's sequence.
+            return node
         if self._find(_SEQ, i + 1, j) >= 0:
             split = self._split_seq_focus(i, j)
             if split:
@@ -392,6 +399,44 @@ class TacticParser:
         if self._find(_BY, i + 1, j) >= 0:
             node.blocks.extend(self.term_blocks(i + 1, j, depth))
         return node
+
+    def _if_branches(self, node: TacticNode, i: int, j: int, depth: int) -> bool:
+        """Parse the ``then`` and ``else`` branches of the ``if`` at token ``i``.
+
+        The ``else`` is the first one at the ``if``'s level that no ``if`` opened in
+        between claims (every term ``if`` has an ``else`` too, so counting pairs them);
+        an ``else if`` chain adds all its branches to ``node``.
+        Returns ``False``, building nothing, when there is no such ``then``/``else``.
+        """
+        toks, levels = self.toks, self.levels
+        base = levels[i]
+        then = -1
+        for k in range(i + 1, j):
+            if levels[k] == base and toks[k] == "then":
+                then = k
+                break
+        if then < 0:
+            return False
+        open_ifs = 0
+        for k in range(then + 1, j):
+            if levels[k] != base:
+                continue
+            tok = toks[k]
+            if tok == "if":
+                open_ifs += 1
+            elif tok == "else":
+                if open_ifs == 0:
+                    self._nested_by(node, i + 1, then, depth)
+                    node.blocks.append(self.block(then + 1, k, "branch", depth))
+                    if k + 1 < j and toks[k + 1] == "if":
+                        # ``else if``: the chain's branches are this node's (the inner
+                        # ``if`` starts mid-line, so it is no tactic sequence of its own).
+                        self._if_branches(node, k + 1, j, depth)
+                        return True
+                    node.blocks.append(self.block(k + 1, j, "branch", depth))
+                    return True
+                open_ifs -= 1
+        return False
 
     def _find_before_by(self, i: int, j: int, code: int) -> int | None:
         """First token ``code`` at the level of token ``i - 1``'s tactic, before any ``by``."""

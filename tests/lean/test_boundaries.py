@@ -55,7 +55,28 @@ def test_else_branch_is_never_a_hole_of_its_own() -> None:
     got = middles(IF_ELSE)
     assert not any(m.startswith("else") or m == "else" for m in got)
     assert "if h : p then\n    rfl" not in got
-    assert got == ["if h : p then\n    rfl\n  else\n    exact rfl"]
+    # The whole ``if`` and each branch body are holes; nothing in between.
+    assert sorted(got) == sorted(
+        ["if h : p then\n    rfl\n  else\n    exact rfl", "rfl", "exact rfl"]
+    )
+
+
+def test_else_if_chain_branches_and_seq_focus_in_a_branch() -> None:
+    text = (
+        "theorem chain (p q : Prop) [Decidable p] [Decidable q] (n : Nat) : n = n := by\n"
+        "  if hp : p then\n"
+        "    rfl\n"
+        "  else if hq : q then\n"
+        "    simp\n"
+        "  else\n"
+        "    skip <;> rfl\n"
+    )
+    result = build_tasks(text, "t.lean", max_per_decl=None)
+    got = [t.middle for t in result.tasks]
+    assert {"rfl", "simp", "skip <;> rfl", "skip"} <= set(got)
+    assert not any(m.startswith(("else", "if hq")) for m in got)
+    assert not any("if" in m and "else" not in m for m in got)
+    assert result.rejected_spans == {}
 
 
 def test_match_keeps_its_alternatives() -> None:
