@@ -208,19 +208,22 @@ def candidate_spans(pf: ParsedFile, decl: Declaration, parser: TacticParser) -> 
     return sorted((Span(k, a, b) for k, pool in pools.items() for a, b in pool), key=_position)
 
 
-def _boundary_invalid(toks: list[str], next_tok: str | None) -> str | None:
-    """Why the span with significant tokens ``toks`` is not a whole tactic unit in Lean's
-    grammar (see :mod:`fimrl.lean.boundaries`), or ``None``.
+def _boundary_invalid(
+    first: str, last: str, next_tok: str | None, ifs: Callable[[], bool]
+) -> str | None:
+    """Why a span is not a whole tactic unit in Lean's grammar, or ``None``.
 
-    ``next_tok`` is the first significant token after the span (``None`` at the end).
-    Tactic-mode and term-mode ``if`` both need their ``else``, so a span holding a
-    different number of ``then`` and ``else`` cut an ``if`` apart.
+    ``first``/``last`` are its first and last significant tokens, ``next_tok`` the one
+    after it (``None`` at the end; see :mod:`fimrl.lean.boundaries`).  ``ifs()`` says
+    whether its ``then`` and ``else`` tokens pair up: tactic-mode and term-mode ``if``
+    both need their ``else``, so a span where they do not cut an ``if`` apart.  (A
+    callable, so the token count is only made when the text has either word.)
     """
-    if toks[0] in BAD_FIRST:
+    if first in BAD_FIRST:
         return "starts inside a construct"
-    if toks[-1] in DANGLING_LAST:
+    if last in DANGLING_LAST:
         return "ends before its right-hand side"
-    if toks.count("then") != toks.count("else"):
+    if not ifs():
         return "if cut from its else"
     if next_tok in BAD_NEXT:
         return "cut before its continuation"
@@ -266,7 +269,13 @@ def check_middle(text: str, start: int, end: int) -> str | None:
         after = lex_significant(text[end:]).toks
     except LeanSyntaxError:
         after = []
-    return _boundary_invalid(st.toks, after[0] if after else None)
+    toks = st.toks
+    return _boundary_invalid(
+        toks[0],
+        toks[-1],
+        after[0] if after else None,
+        lambda: toks.count("then") == toks.count("else"),
+    )
 
 
 def _fast_invalid(pf: ParsedFile, start: int, end: int) -> str | None:
@@ -294,7 +303,15 @@ def _fast_invalid(pf: ParsedFile, start: int, end: int) -> str | None:
         if col and _DEDENT[col](text, start, end):
             return "dedented below the hole column"
     toks = st.toks
-    return _boundary_invalid(toks[a:b], toks[b] if b < len(toks) else None)
+
+    def ifs_pair() -> bool:
+        # Substring searches in C first: most spans hold neither word.
+        if text.find("then", start, end) < 0 and text.find("else", start, end) < 0:
+            return True
+        inside = toks[a:b]
+        return inside.count("then") == inside.count("else")
+
+    return _boundary_invalid(toks[a], toks[b - 1], toks[b] if b < len(toks) else None, ifs_pair)
 
 
 class _DedentSearches(dict[int, "Callable[[str, int, int], re.Match[str] | None]"]):
