@@ -45,3 +45,27 @@ def test_every_task_passes_with_its_reference_middle(
         if v.status != "pass"
     ]
     assert not failed, "\n".join(failed)
+
+
+def test_a_last_hole_ending_in_a_comment_passes(
+    prelude_toolchain: PreludeToolchain, tmp_path: Path
+) -> None:
+    """The guard lets ``exact hp -- ok`` through before an empty suffix, and Lean agrees:
+    the assembled file puts a line break after the suffix."""
+    path = Path(__file__).parent / "fimcore_snippets" / "Boundaries.lean"
+    tasks = build_tasks(path.read_text(encoding="utf-8"), path.name, max_per_decl=None).tasks
+    (task,) = [
+        t for t in tasks if t.decl_name.endswith("trailing_comment") and t.span_kind == "proof"
+    ]
+    assert task.suffix.strip() == ""
+    checker = PreludeChecker(prelude_toolchain, tmp_dir=tmp_path)
+    for suffix in ("", task.suffix):
+        request = CheckRequest(
+            header=task.header,
+            prefix=task.prefix,
+            middle=task.middle + " -- ok",
+            suffix=suffix,
+            target=task.decl_name,
+        )
+        verdict = checker.check(request)
+        assert verdict.status == "pass", (suffix, verdict.rule, verdict.detail[:300])
