@@ -21,7 +21,7 @@ __all__ = ["BAD_FIRST", "BAD_NEXT", "CONTINUES_LINE", "DANGLING_LAST"]
 #: Tokens after which Lean parses on: a line ending in one is continued by the next line.
 DANGLING_LAST: Final[frozenset[str]] = frozenset(
     {
-        *("=>", "<;>", "then", "else", "with", ":=", "by", "|", "fun", "λ"),
+        *("=>", "↦", "<;>", "then", "else", "with", ":=", "by", "|", "fun", "λ"),
         *("at", "using", "from", "<|", "$", "<|>", ",", "·", ".", "←", "→"),
     }
 )
