@@ -2,6 +2,8 @@
 
 Each file is scanned on its own and its tasks are committed before the next file, so a bad
 file is skipped with its reason and an interrupted build keeps everything already stored.
+What was skipped (files, declarations, spans that failed the validity check) is reported
+by reason, so a silent loss of data shows up in `fimrl tasks build` and `fimrl tasks stats`.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ class BuildSummary:
     per_split: Counter[str] = field(default_factory=Counter)
     skipped_files: list[tuple[str, str]] = field(default_factory=list)
     skipped_declarations: Counter[str] = field(default_factory=Counter)
+    #: Drawn spans that failed the validity check, by reason (none became a task).
+    rejected_spans: Counter[str] = field(default_factory=Counter)
+    #: Paths given to the build under which no ``.lean`` file was found.
+    paths_without_lean: list[str] = field(default_factory=list)
 
     @property
     def duplicates(self) -> int:
@@ -77,12 +83,22 @@ def build_into_db(
     settings: Settings,
     *,
     on_file: Callable[[Path], None] | None = None,
+    on_skip: Callable[[str, str], None] | None = None,
     whole_proof: bool = False,
 ) -> BuildSummary:
-    """Scan every .lean file under ``paths`` and store its tasks (duplicates stored once)."""
+    """Scan every .lean file under ``paths`` and store its tasks (duplicates stored once).
+
+    ``on_skip(source, reason)`` is called as soon as a file is skipped, so a long build
+    says so while it runs rather than only in its summary.
+    """
     summary = BuildSummary()
     mix = {"proof": 1.0} if whole_proof else settings.span_mix
+    paths = list(paths)
     files = list(lean_files(paths))
+    found = {root for _, root in files}
+    summary.paths_without_lean = [
+        str(p) for p in paths if (p.parent if p.is_file() else p) not in found
+    ]
     for path, root in files:
         summary.files += 1
         source = str(path.relative_to(root.parent))
@@ -97,10 +113,13 @@ def build_into_db(
             )
         except SkipFile as exc:
             summary.skipped_files.append((source, exc.reason))
+            if on_skip is not None:
+                on_skip(source, exc.reason)
         else:
             summary.declarations += result.declarations
             summary.tasks += len(result.tasks)
             summary.skipped_declarations.update(result.skipped)
+            summary.rejected_spans.update(result.rejected_spans)
             for task in result.tasks:
                 summary.per_kind[task.span_kind] += 1
                 summary.per_split[task.split] += 1

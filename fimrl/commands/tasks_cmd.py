@@ -11,6 +11,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fimrl.build_report import BuildReport, load_report, save_report
 from fimrl.commands.config_cmd import load_settings
 from fimrl.db import migrate
 from fimrl.db.models import FimTask
@@ -64,6 +65,9 @@ def build(
             settings,
             whole_proof=whole_proof,
             on_file=lambda p: progress.update(bar, advance=1, description=p.name),
+            on_skip=lambda source, reason: progress.console.print(
+                f"[yellow]warning:[/] skipped {source}: {reason}", highlight=False
+            ),
         )
     table = Table(title="tasks build")
     table.add_column("")
@@ -78,10 +82,22 @@ def build(
     table.add_row("already stored", str(summary.duplicates))
     for reason, n in sorted(summary.skipped_declarations.items()):
         table.add_row(f"declarations skipped: {reason}", str(n))
+    for reason, n in sorted(summary.rejected_spans.items()):
+        table.add_row(f"spans rejected: {reason}", str(n))
     table.add_row("files skipped", str(len(summary.skipped_files)))
     console.print(table)
     for source, reason in summary.skipped_files:
-        console.print(f"[yellow]skipped[/] {source}: {reason}")
+        console.print(f"[yellow]skipped[/] {source}: {reason}", highlight=False)
+    for path in summary.paths_without_lean:
+        console.print(f"[yellow]warning:[/] no .lean files under {path}", highlight=False)
+    report = BuildReport(
+        files=summary.files,
+        skipped_files=list(summary.skipped_files),
+        skipped_declarations=dict(summary.skipped_declarations),
+        rejected_spans=dict(summary.rejected_spans),
+        paths_without_lean=list(summary.paths_without_lean),
+    )
+    save_report(report, settings.state_dir)
 
 
 @app.command("show")
@@ -115,8 +131,9 @@ def show(task_id: int) -> None:
 
 @app.command("stats")
 def stats() -> None:
-    """Tasks per split and span kind."""
-    engine = get_engine(load_settings())
+    """Tasks per split and span kind, and what the last build skipped, by reason."""
+    settings = load_settings()
+    engine = get_engine(settings)
     table = Table(title="fim_tasks")
     for col in ("split", "span kind", "tasks"):
         table.add_column(col)
@@ -126,3 +143,19 @@ def stats() -> None:
         decls = session.scalar(select(func.count(func.distinct(FimTask.decl_name))))
     console.print(table)
     console.print(f"distinct declarations: {decls}")
+    report = load_report(settings.state_dir)
+    if report is None:
+        console.print("no build report yet (`fimrl tasks build` writes one)")
+        return
+    skips = Table(title=f"skipped by the last build ({report.files} files)")
+    for col in ("what", "reason", "count"):
+        skips.add_column(col)
+    for reason, n in sorted(report.skipped_files_by_reason().items()):
+        skips.add_row("files", reason, str(n))
+    for reason, n in sorted(report.skipped_declarations.items()):
+        skips.add_row("declarations", reason, str(n))
+    for reason, n in sorted(report.rejected_spans.items()):
+        skips.add_row("spans", reason, str(n))
+    for path in report.paths_without_lean:
+        skips.add_row("paths", "no .lean files", path)
+    console.print(skips)

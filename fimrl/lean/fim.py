@@ -108,13 +108,16 @@ class BuildResult:
 
     ``counts`` maps span kind to the number of tasks; ``declarations`` is the number of
     theorem-like declarations seen; ``skipped`` maps a reason to the number of
-    declarations that yielded no task for that reason.
+    declarations that yielded no task for that reason; ``rejected_spans`` maps a
+    validity-check reason (:data:`fimrl.lean.spans.SPAN_REJECT_REASONS`) to the number
+    of drawn spans skipped for it.
     """
 
     tasks: list[FimTask] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     declarations: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    rejected_spans: dict[str, int] = field(default_factory=dict)
 
 
 def build_tasks(
@@ -187,6 +190,7 @@ class Selection:
     picks: list[tuple[Declaration, list[tuple[int, int, str]]]] = field(default_factory=list)
     declarations: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    rejected_spans: dict[str, int] = field(default_factory=dict)
 
 
 def select_file(
@@ -218,7 +222,16 @@ def select_file(
         if not pools:
             skipped["no tactic block"] = skipped.get("no tactic block", 0) + 1
             continue
-        spans = draw(pf, decl, pools, seed=seed, mix=mix, max_n=max_per_decl, rng=rng)
+        spans = draw(
+            pf,
+            decl,
+            pools,
+            seed=seed,
+            mix=mix,
+            max_n=max_per_decl,
+            rng=rng,
+            rejected=sel.rejected_spans,
+        )
         if not spans:
             skipped["no valid span"] = skipped.get("no valid span", 0) + 1
             continue
@@ -239,6 +252,7 @@ def assemble_tasks(
         counts={k: 0 for k in SPAN_KINDS},
         declarations=sel.declarations,
         skipped=sel.skipped,
+        rejected_spans=sel.rejected_spans,
     )
     append = result.tasks.append
     counts = result.counts

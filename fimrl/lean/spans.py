@@ -11,7 +11,8 @@ Span kinds:
 ``tactic``      one tactic (including a whole bullet, a ``<;>`` operand, a nested one)
 ``tactic_run``  2..``MAX_RUN`` consecutive sibling tactics, not the whole sequence
 ``subproof``    a nested sequence: ``have ... := by`` body, bullet/case body,
-                ``induction``/``cases``/``match``/``first`` alternative, ``conv`` body
+                ``induction``/``cases``/``match``/``first`` alternative, ``conv`` body,
+                a ``then``/``else`` branch of a tactic-mode ``if``
 ``calc_step``   one ``calc`` step ``term := proof`` (steps without a proof excluded)
 ``proof``       the whole tactic proof after the top-level ``by``
 """
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Final
 
+from fimrl.lean.boundaries import BAD_FIRST, BAD_NEXT, DANGLING_LAST
 from fimrl.lean.declarations import Declaration, ParsedFile
 from fimrl.lean.lexer import LeanSyntaxError, lex_significant, token_code
 from fimrl.lean.tactics import TacticBlock, TacticNode, TacticParser
@@ -37,6 +39,7 @@ __all__ = [
     "DEFAULT_MIX",
     "MAX_RUN",
     "SPAN_KINDS",
+    "SPAN_REJECT_REASONS",
     "Span",
     "candidate_pools",
     "candidate_spans",
@@ -58,8 +61,23 @@ DEFAULT_MIX: Final[Mapping[str, float]] = {
 }
 #: Longest ``tactic_run`` considered (keeps candidate counts linear in block length).
 MAX_RUN: Final[int] = 6
-_SUBPROOF_BLOCKS: Final[frozenset[str]] = frozenset({"by", "bullet", "case", "alt", "conv"})
+_SUBPROOF_BLOCKS: Final[frozenset[str]] = frozenset(
+    {"by", "bullet", "case", "alt", "conv", "branch"}
+)
 _KIND_SET: Final[frozenset[str]] = frozenset(SPAN_KINDS)
+#: Every reason :func:`check_middle` can give (the keys of the per-reason skip counts).
+SPAN_REJECT_REASONS: Final[tuple[str, ...]] = (
+    "empty",
+    "unlexable",
+    "only comments",
+    "not trimmed to tokens",
+    "unbalanced brackets",
+    "dedented below the hole column",
+    "starts inside a construct",
+    "ends before its right-hand side",
+    "if cut from its else",
+    "cut before its continuation",
+)
 _OPEN: Final[dict[str, str]] = {"(": ")", "[": "]", "{": "}", "⟨": "⟩"}
 _CLOSE: Final[frozenset[str]] = frozenset(_OPEN.values())
 #: Every token that changes the bracket level (a span without one is balanced).
@@ -190,21 +208,46 @@ def candidate_spans(pf: ParsedFile, decl: Declaration, parser: TacticParser) -> 
     return sorted((Span(k, a, b) for k, pool in pools.items() for a, b in pool), key=_position)
 
 
+def _boundary_invalid(
+    first: str, last: str, next_tok: str | None, ifs: Callable[[], bool]
+) -> str | None:
+    """Why a span is not a whole tactic unit in Lean's grammar, or ``None``.
+
+    ``first``/``last`` are its first and last significant tokens, ``next_tok`` the one
+    after it (``None`` at the end; see :mod:`fimrl.lean.boundaries`).  ``ifs()`` says
+    whether its ``then`` and ``else`` tokens pair up: tactic-mode and term-mode ``if``
+    both need their ``else``, so a span where they do not cut an ``if`` apart.  (A
+    callable, so the token count is only made when the text has either word.)
+    """
+    if first in BAD_FIRST:
+        return "starts inside a construct"
+    if last in DANGLING_LAST:
+        return "ends before its right-hand side"
+    if not ifs():
+        return "if cut from its else"
+    if next_tok in BAD_NEXT:
+        return "cut before its continuation"
+    return None
+
+
 def check_middle(text: str, start: int, end: int) -> str | None:
     """Why ``text[start:end]`` is not an acceptable hole, or ``None`` if it is.
 
     Independent of the tactic tree: re-lexes the middle and checks it is non-empty and
     not only comments, its brackets ``()[]{}⟨⟩`` balance, it does not end inside a
-    line's leading whitespace, and no later line is indented less than the hole's
-    column.
+    line's leading whitespace, no later line is indented less than the hole's column,
+    and its edges are tactic boundaries (:func:`_boundary_invalid`: no ``next h =>``
+    without its body, no ``t <;>`` without its right operand, no ``if`` without its
+    ``else``, no ``match h with`` without its alternatives).  The reason is one of
+    :data:`SPAN_REJECT_REASONS`.
     """
     middle = text[start:end]
     if not middle.strip():
         return "empty"
     try:
         st = lex_significant(middle)
-    except LeanSyntaxError as exc:
-        return f"unlexable: {exc.message}"
+    except LeanSyntaxError:
+        return "unlexable"
     if not st.toks:
         return "only comments"
     if st.starts[0] != 0 or st.ends[-1] != len(middle):
@@ -222,7 +265,17 @@ def check_middle(text: str, start: int, end: int) -> str | None:
         stripped = line.lstrip(" \t")
         if stripped and len(line) - len(stripped) < col:
             return "dedented below the hole column"
-    return None
+    try:
+        after = lex_significant(text[end:]).toks
+    except LeanSyntaxError:
+        after = []
+    toks = st.toks
+    return _boundary_invalid(
+        toks[0],
+        toks[-1],
+        after[0] if after else None,
+        lambda: toks.count("then") == toks.count("else"),
+    )
 
 
 def _fast_invalid(pf: ParsedFile, start: int, end: int) -> str | None:
@@ -249,7 +302,16 @@ def _fast_invalid(pf: ParsedFile, start: int, end: int) -> str | None:
         col = start - text.rfind("\n", 0, start) - 1
         if col and _DEDENT[col](text, start, end):
             return "dedented below the hole column"
-    return None
+    toks = st.toks
+
+    def ifs_pair() -> bool:
+        # Substring searches in C first: most spans hold neither word.
+        if text.find("then", start, end) < 0 and text.find("else", start, end) < 0:
+            return True
+        inside = toks[a:b]
+        return inside.count("then") == inside.count("else")
+
+    return _boundary_invalid(toks[a], toks[b - 1], toks[b] if b < len(toks) else None, ifs_pair)
 
 
 class _DedentSearches(dict[int, "Callable[[str, int, int], re.Match[str] | None]"]):
@@ -332,8 +394,15 @@ def draw(
     mix: Mapping[str, float] = DEFAULT_MIX,
     max_n: int | None = 4,
     rng: random.Random | None = None,
+    rejected: dict[str, int] | None = None,
 ) -> list[tuple[int, int, str]]:
-    """:func:`select_from_pools` as sorted ``(start, end, kind)`` tuples (no objects)."""
+    """:func:`select_from_pools` as sorted ``(start, end, kind)`` tuples (no objects).
+
+    Every drawn candidate that fails the validity check is skipped; with ``rejected``,
+    it is also counted there under its reason (:data:`SPAN_REJECT_REASONS`).
+    """
+    if rejected is None:
+        rejected = {}
     if not _KIND_SET.issuperset(mix):
         raise ValueError(f"unknown span kinds in mix: {sorted(set(mix) - _KIND_SET)}")
     live = {k: list(p) for k, p in pools.items() if p and mix.get(k, 0.0) > 0}
@@ -341,12 +410,14 @@ def draw(
     if max_n is None or sum(map(len, live.values())) <= max_n:
         # Every candidate gets drawn either way, and the result is in source order,
         # so the random stream (seeding it is the costly part) is not needed.
-        chosen = [
-            (a, b, k)
-            for k, pool in live.items()
-            for a, b in pool
-            if _fast_invalid(pf, a, b) is None
-        ]
+        chosen = []
+        for k, pool in live.items():
+            for a, b in pool:
+                why = _fast_invalid(pf, a, b)
+                if why is None:
+                    chosen.append((a, b, k))
+                else:
+                    rejected[why] = rejected.get(why, 0) + 1
         chosen.sort()
         return chosen
     decl_seed = _seed_for(seed, decl, pf.text)
@@ -365,8 +436,11 @@ def draw(
         if not pool:
             del live[kind]
             kinds, cum, total = _kind_weights(live, mix)
-        if _fast_invalid(pf, a, b) is None:
+        why = _fast_invalid(pf, a, b)
+        if why is None:
             chosen.append((a, b, kind))
+        else:
+            rejected[why] = rejected.get(why, 0) + 1
     chosen.sort()
     return chosen
 

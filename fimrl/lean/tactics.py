@@ -7,13 +7,17 @@ Python, so this module recovers the layout-driven structure that Lean itself use
 
 * a tactic sequence is a column: every tactic starts on a new line at the column of the
   first tactic, or after a ``;``; lines indented further continue the current tactic;
-  a line indented less ends the sequence; a closing bracket ends it too;
+  a line indented less ends the sequence; a closing bracket ends it too; but a line
+  after one ending in a token that needs a right-hand side (``next h =>``, ``t <;>``,
+  ``then``: :data:`fimrl.lean.boundaries.DANGLING_LAST`) continues the tactic, and so
+  does a line starting with ``|``, ``<;>`` or ``else`` at the column;
 * ``t₁ <;> t₂`` is one tactic with two parts;
 * ``·``/``.`` bullets, ``case tag =>``/``next =>``, ``conv ... =>``, ``on_goal n =>``
   own a nested sequence after their head;
 * ``induction``/``cases``/``match``/``fun_induction ... with | pat => tacs`` and
   ``first | tac | tac`` own one nested sequence per alternative;
 * ``calc`` owns its steps (``term := proof``), the first possibly on the ``calc`` line;
+* tactic-mode ``if c then tacs else tacs`` owns its two branches (``else if`` nests);
 * combinators (``all_goals``, ``any_goals``, ``repeat``, ``try``, ``focus``,
   ``iterate n``) own the sequence that follows;
 * any ``by`` inside a tactic (``have h : t := by ...``, ``exact (by simp)``,
@@ -32,6 +36,7 @@ from itertools import pairwise, repeat
 from operator import sub
 from typing import Final
 
+from fimrl.lean.boundaries import CONTINUES_LINE, DANGLING_LAST
 from fimrl.lean.lexer import SigTokens, token_code
 
 __all__ = [
@@ -61,7 +66,7 @@ _COMBINATORS: Final[frozenset[str]] = frozenset(
      "classical", "with_reducible", "with_reducible_and_instances", "with_unfolding_all",
      "show_term", "fail_if_success", "success_if_fail", "solve", "exacts_all"}
 )  # fmt: skip
-_CONTINUATION_AT_COL: Final[frozenset[str]] = frozenset({"|", "<;>"})
+_CONTINUATION_AT_COL: Final[frozenset[str]] = CONTINUES_LINE
 # How a tactic's head shapes its node (see :meth:`TacticParser.tactic`).
 _HEAD_FORMS: Final[dict[str, str]] = {
     **dict.fromkeys(_BULLETS, "bullet"),
@@ -70,6 +75,7 @@ _HEAD_FORMS: Final[dict[str, str]] = {
     **dict.fromkeys(_ALT_HEADS, "alt"),
     "first": "first",
     "calc": "calc",
+    "if": "if",
     **dict.fromkeys(_COMBINATORS, "combinator"),
 }
 
@@ -85,7 +91,8 @@ class TacticBlock:
     """A sequence of sibling tactics (``kind`` says what owns it).
 
     ``kind``: ``by`` (a ``by`` block), ``bullet``, ``case``, ``conv``, ``alt`` (an
-    ``induction``/``cases``/``match``/``first`` alternative), ``combinator``, ``paren``.
+    ``induction``/``cases``/``match``/``first`` alternative), ``branch`` (a ``then`` or
+    ``else`` branch of a tactic-mode ``if``), ``combinator``, ``paren``.
     ``start``/``end`` span the tactics (first tactic start, last tactic end); ``i0``/
     ``i1`` is the token range the block consumed.
     """
@@ -276,7 +283,11 @@ class TacticParser:
             while n < n_lines and lines[n] < i1:
                 if line_level[n] == base:
                     c = line_col[n]
-                    if c < col or (c == col and toks[lines[n]] not in _CONTINUATION_AT_COL):
+                    if (c < col or (c == col and toks[lines[n]] not in _CONTINUATION_AT_COL)) and (
+                        toks[lines[n] - 1] not in DANGLING_LAST or toks[lines[n]] == ";"
+                    ):
+                        # (A line after ``next h =>``, ``t <;>``, ``then`` ... is the
+                        # construct's right-hand side, whatever its column.)
                         j, jc = lines[n], c
                         break
                 n += 1
@@ -343,6 +354,10 @@ class TacticParser:
             node.blocks.append(self.block(i + 1, close, "paren", d))
             self._nested_by(node, close + 1, j, d)
             return node
+        if form == "if" and self._if_branches(node, i, j, d):
+            # Before the ``<;>`` split: in ``if c then a else b <;> t`` the operator
+            # belongs to the ``else`` branch's sequence.
+            return node
         if self._find(_SEQ, i + 1, j) >= 0:
             split = self._split_seq_focus(i, j)
             if split:
@@ -384,6 +399,44 @@ class TacticParser:
         if self._find(_BY, i + 1, j) >= 0:
             node.blocks.extend(self.term_blocks(i + 1, j, depth))
         return node
+
+    def _if_branches(self, node: TacticNode, i: int, j: int, depth: int) -> bool:
+        """Parse the ``then`` and ``else`` branches of the ``if`` at token ``i``.
+
+        The ``else`` is the first one at the ``if``'s level that no ``if`` opened in
+        between claims (every term ``if`` has an ``else`` too, so counting pairs them);
+        an ``else if`` chain adds all its branches to ``node``.
+        Returns ``False``, building nothing, when there is no such ``then``/``else``.
+        """
+        toks, levels = self.toks, self.levels
+        base = levels[i]
+        then = -1
+        for k in range(i + 1, j):
+            if levels[k] == base and toks[k] == "then":
+                then = k
+                break
+        if then < 0:
+            return False
+        open_ifs = 0
+        for k in range(then + 1, j):
+            if levels[k] != base:
+                continue
+            tok = toks[k]
+            if tok == "if":
+                open_ifs += 1
+            elif tok == "else":
+                if open_ifs == 0:
+                    self._nested_by(node, i + 1, then, depth)
+                    node.blocks.append(self.block(then + 1, k, "branch", depth))
+                    if k + 1 < j and toks[k + 1] == "if":
+                        # ``else if``: the chain's branches are this node's (the inner
+                        # ``if`` starts mid-line, so it is no tactic sequence of its own).
+                        self._if_branches(node, k + 1, j, depth)
+                        return True
+                    node.blocks.append(self.block(k + 1, j, "branch", depth))
+                    return True
+                open_ifs -= 1
+        return False
 
     def _find_before_by(self, i: int, j: int, code: int) -> int | None:
         """First token ``code`` at the level of token ``i - 1``'s tactic, before any ``by``."""

@@ -104,3 +104,24 @@ def test_missing_path_is_one_clear_message(settings, tmp_path: Path) -> None:  #
     assert done.returncode == 2
     assert "neither a .lean file nor a directory" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_build_warns_and_stats_shows_skips_by_reason(clean_db, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "good.lean").write_text(GOOD)
+    (src / "open_comment.lean").write_text("/- never closed\ntheorem t : True := by trivial\n")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("no Lean here")
+    done = _cli(settings, "tasks", "build", str(src), str(empty))
+    assert done.returncode == 0, done.stderr
+    out = " ".join(done.stdout.split())  # rich wraps long lines
+    assert "warning: skipped src/open_comment.lean: unterminated comment at line 1" in out
+    assert f"warning: no .lean files under {empty}" in out
+    stats = _cli(settings, "tasks", "stats")
+    assert stats.returncode == 0, stats.stderr
+    shown = " ".join(stats.stdout.split())
+    assert "skipped by the last build (2 files)" in shown
+    assert "unterminated comment" in shown
+    assert "no .lean files" in shown
