@@ -78,7 +78,11 @@ SPAN_REJECT_REASONS: Final[tuple[str, ...]] = (
     "if cut from its else",
     "cut before its continuation",
 )
-_OPEN: Final[dict[str, str]] = {"(": ")", "[": "]", "{": "}", "⟨": "⟩"}
+#: Every opener with its closer: ``#[`` (array literal), ``@[`` (attributes) and ``%[`` are
+#: one token each but closed by a plain ``]``.
+_OPEN: Final[dict[str, str]] = {
+    "(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "#[": "]", "@[": "]", "%[": "]",
+}  # fmt: skip
 _CLOSE: Final[frozenset[str]] = frozenset(_OPEN.values())
 #: Every token that changes the bracket level (a span without one is balanced).
 _BRACKETS: Final[tuple[str, ...]] = (
@@ -93,8 +97,8 @@ def _all_codes_but(toks: tuple[str, ...] | list[str]) -> bytes:
 
 
 _NOT_BRACKET: Final[bytes] = _all_codes_but(_BRACKETS)
-# Bracket codes classed for counting: ``([{⟨`` as ``_OPENS``, ``)]}⟩`` as ``_CLOSES``
-# (the other brackets only count for the level check, as in :func:`check_middle`).
+# Bracket codes classed for counting: every opener of ``_OPEN`` as ``_OPENS``, every closer
+# as ``_CLOSES``, as :func:`check_middle` counts them.
 _OPENS, _CLOSES, _OTHER = 1, 2, 3
 _CLASS_OF_CODE: Final[dict[int, int]] = {token_code(t): _OPENS for t in _OPEN} | {
     token_code(t): _CLOSES for t in _OPEN.values()

@@ -139,3 +139,19 @@ def test_rejected_spans_are_counted_by_reason() -> None:
     assert result.tasks
     assert set(result.rejected_spans) <= set(SPAN_REJECT_REASONS)
     assert sum(result.rejected_spans.values()) == 0
+
+
+def test_array_literals_and_attribute_brackets_are_balanced() -> None:
+    """``#[`` / ``@[`` / ``%[`` are single tokens closed by ``]`` (found on real Lean: every
+    span with an array literal was rejected as unbalanced)."""
+    from fimrl.lean.spans import check_middle
+
+    text = (
+        "theorem t : True := by\n  simp [#[1].size]\n  rw [foo, bar (Array.push #[] hd)]\n"
+        "  exact (⦃x⦄ : %[1|2])\n"
+    )
+    for fragment in ("simp [#[1].size]", "rw [foo, bar (Array.push #[] hd)]"):
+        start = text.index(fragment)
+        assert check_middle(text, start, start + len(fragment)) is None, fragment
+    start = text.index("simp [#[1]")
+    assert check_middle(text, start, start + len("simp [#[1]")) == "unbalanced brackets"
