@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -101,13 +102,20 @@ def build(
 
 
 @app.command("show")
-def show(task_id: int) -> None:
+def show(
+    task_id: int, as_json: bool = typer.Option(False, "--json", help="Machine-readable.")
+) -> None:
     """Print a task with its hole marked."""
     engine = get_engine(load_settings())
     with Session(engine) as session:
         task = session.get(FimTask, task_id)
     if task is None:
         raise FimrlError(f"no task with id {task_id}")
+    if as_json:
+        fields = ("id", "source", "decl_name", "decl_kind", "span_kind", "split", "hole_line")
+        parts = ("header", "prefix", "middle", "suffix")
+        typer.echo(json.dumps({k: getattr(task, k) for k in (*fields, *parts)}))
+        return
     console.print(
         f"[bold]task {task.id}[/] {task.decl_name} ({task.span_kind}, {task.split}) "
         f"from {task.source}:{task.hole_line}"
@@ -130,20 +138,40 @@ def show(task_id: int) -> None:
 
 
 @app.command("stats")
-def stats() -> None:
+def stats(as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
     """Tasks per split and span kind, and what the last build skipped, by reason."""
     settings = load_settings()
     engine = get_engine(settings)
+    counts = task_counts(engine)
+    with Session(engine) as session:
+        decls = session.scalar(select(func.count(func.distinct(FimTask.decl_name))))
+    report = load_report(settings.state_dir)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "tasks": [{"split": sp, "span_kind": k, "tasks": n} for sp, k, n in counts],
+                    "distinct_declarations": decls,
+                    "last_build": None
+                    if report is None
+                    else {
+                        "files": report.files,
+                        "skipped_files": report.skipped_files_by_reason(),
+                        "skipped_declarations": report.skipped_declarations,
+                        "rejected_spans": report.rejected_spans,
+                        "paths_without_lean": report.paths_without_lean,
+                    },
+                }
+            )
+        )
+        return
     table = Table(title="fim_tasks")
     for col in ("split", "span kind", "tasks"):
         table.add_column(col)
-    for split, kind, n in task_counts(engine):
+    for split, kind, n in counts:
         table.add_row(split, kind, str(n))
-    with Session(engine) as session:
-        decls = session.scalar(select(func.count(func.distinct(FimTask.decl_name))))
     console.print(table)
     console.print(f"distinct declarations: {decls}")
-    report = load_report(settings.state_dir)
     if report is None:
         console.print("no build report yet (`fimrl tasks build` writes one)")
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,11 @@ def test_bundled_corpus_build_fills_the_database(clean_db, settings) -> None:  #
     with clean_db.connect() as conn:
         middle = conn.execute(text("SELECT middle FROM fim_tasks WHERE id = 1")).scalar()
     assert f"-->|{middle}|<--" in shown.stdout  # a pipe: the hole has visible delimiters
+    as_json = json.loads(_cli(settings, "tasks", "show", "1", "--json").stdout)
+    assert as_json["id"] == 1 and as_json["middle"] == middle
+    stats_json = json.loads(_cli(settings, "tasks", "stats", "--json").stdout)
+    assert sum(row["tasks"] for row in stats_json["tasks"]) == n
+    assert stats_json["last_build"]["files"] > 0
     stats = _cli(settings, "tasks", "stats")
     assert "distinct declarations" in stats.stdout
 
