@@ -115,24 +115,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         table.add_column(col)
     for precision, bf16 in (("float32", False), ("bf16 autocast", True)):
         logps = [_logprobs(model, g, bf16, grad=False) for g in groups]
-        for correction in CORRECTIONS:
-            stats = [
+        by_correction = {
+            correction: [
                 gspo_loss(lp, g["behaviour"], g["mask"], adv, GSPOConfig(correction=correction))[1]
                 for lp, g in zip(logps, groups, strict=True)
             ]
+            for correction in CORRECTIONS
+        }
+        # The mismatch is that of π_prox (this precision) against the sampler's, the same for
+        # every correction: the per-sequence gaps the learner's own loss reports.
+        mean, p95 = mismatch([x for s in by_correction["recompute"] for x in s.gaps])
+        for correction, stats in by_correction.items():
             clip = sum(s.clip_fraction * s.sequences for s in stats) / sum(
                 s.sequences for s in stats
             )
-            # The mismatch is that of π_prox (this precision) against the sampler's.
-            gaps = [
-                float(x)
-                for lp, g in zip(logps, groups, strict=True)
-                for x in (
-                    torch.where(g["mask"].bool(), lp - g["behaviour"], 0).sum(-1)
-                    / g["mask"].sum(-1)
-                )
-            ]
-            mean, p95 = mismatch(gaps)
             figures[f"{precision}/{correction}"] = {
                 "clip_fraction": round(clip, 4),
                 "mismatch_mean": mean,

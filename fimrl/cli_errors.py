@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Iterator
 
 from fimrl.errors import FimrlError
+from fimrl.services.probe import broker_unreachable, database_unreachable
 
 __all__ = ["explain"]
 
@@ -99,14 +100,7 @@ def explain(exc: BaseException) -> str | None:
         if setting is not None:
             return setting
         if _database_down(link):
-            return (
-                f"cannot reach PostgreSQL at {_setting_url('database')}: {_first_line(link)}. "
-                "Start it with `fimrl services start` or fix FIMRL_DATABASE_URL."
-            )
+            return database_unreachable(_setting_url("database"), _first_line(link))
         if _broker_down(link):
-            return (
-                f"cannot reach the broker (Redis) at {_setting_url('broker')}: "
-                f"{_first_line(link)}. Start it with `fimrl services start` or fix "
-                "FIMRL_BROKER_URL."
-            )
+            return broker_unreachable(_setting_url("broker"), _first_line(link))
     return None

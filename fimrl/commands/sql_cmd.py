@@ -36,6 +36,7 @@ from rich.text import Text
 from fimrl.commands.config_cmd import load_settings
 from fimrl.config import mask_url
 from fimrl.db import queries
+from fimrl.services.probe import database_unreachable
 
 # Piped output keeps whole rows (a terminal's own width otherwise).
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -108,10 +109,7 @@ def connect(url: str) -> psycopg.Connection[Any]:
                 "roles where it may; elsewhere an administrator runs the SQL that "
                 "`fimrl db sql-roles` prints (or set FIMRL_SQL_READER_URL / FIMRL_SQL_WRITER_URL)."
             ) from None
-        raise SqlFailed(
-            f"cannot reach PostgreSQL at {mask_url(url)}: {first}. Start it with "
-            "`fimrl services start` or fix FIMRL_DATABASE_URL."
-        ) from None
+        raise SqlFailed(database_unreachable(mask_url(url), first)) from None
 
 
 def refuse_superuser(conn: psycopg.Connection[Any], url: str) -> None:

@@ -15,11 +15,11 @@ import typer
 from rich.console import Console
 
 from fimrl.commands.config_cmd import load_settings
-from fimrl.config import REPO_ROOT, mask_url
+from fimrl.config import REPO_ROOT
 from fimrl.errors import FimrlError
 from fimrl.safe_paths import safe_name
 from fimrl.services.daemon import python_module_argv
-from fimrl.services.probe import broker_problem
+from fimrl.services.probe import require_broker
 from fimrl.services.process import pid_alive, read_pid_file
 from fimrl.services.registry import broker_url, database_url
 from workers.command import worker_argv
@@ -146,9 +146,7 @@ def scale(
     from workers.scaling import scale_nodes
 
     settings = load_settings()
-    problem = broker_problem(broker_url(settings))
-    if problem is not None:
-        raise FimrlError(f"cannot reach the broker (Redis): {problem}; no worker was resized")
+    require_broker(broker_url(settings), "no worker was resized")
     nodes = _local_nodes(settings.state_dir / "workers")
     if not nodes:
         raise FimrlError("no detached worker runs from this state dir: `fimrl workers start -d`")
@@ -205,12 +203,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable.
         workers.append({"worker": tag, "pid": pid, "state": state, "supervisor_pid": sup})
         if not as_json:
             console.print(f"{tag}: pid {pid} {state} (supervisor pid {sup})")
-    problem = broker_problem(broker_url(settings))  # seconds, not kombu's retry loop
-    if problem is not None:
-        raise FimrlError(
-            f"cannot reach the broker (Redis) at {mask_url(broker_url(settings))}: {problem}. "
-            "Start it with `fimrl services start` or fix FIMRL_BROKER_URL."
-        )
+    require_broker(broker_url(settings))  # seconds, not kombu's retry loop
     depth = VerifyQueue(settings).depth()
     if as_json:
         typer.echo(json.dumps({"workers": workers, "queue": settings.queue_name, "waiting": depth}))

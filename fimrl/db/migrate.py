@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from fimrl.config import mask_url
 from fimrl.errors import FimrlError
 from fimrl.resources import migrations_dir
+from fimrl.services.probe import database_unreachable
 
 #: The Alembic script directory this fimrl runs (see :func:`fimrl.resources.migrations_dir`).
 MIGRATIONS_DIR = migrations_dir()
@@ -48,9 +49,10 @@ def current_revisions(engine: Engine) -> set[str]:
             return set(MigrationContext.configure(conn).get_current_heads())
     except OperationalError as exc:
         raise DatabaseUnavailable(
-            f"cannot reach PostgreSQL at {mask_url(engine.url.render_as_string())}: "
-            f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}. Start it with "
-            "`fimrl services start` or fix FIMRL_DATABASE_URL."
+            database_unreachable(
+                mask_url(engine.url.render_as_string()),
+                str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc),
+            )
         ) from exc
 
 

@@ -68,7 +68,7 @@ from fimrl.rollout.generation import GenerationBackend, Sampling, make_backend, 
 from fimrl.rollout.prompts import encode_prompt, get_prompt_format
 from fimrl.rollout.relay import relay_once
 from fimrl.rollout.task_sampler import SampledTask
-from fimrl.services.probe import broker_problem
+from fimrl.services.probe import require_broker
 from fimrl.services.registry import broker_url
 
 log = logging.getLogger("fimrl.eval")
@@ -391,12 +391,8 @@ class EvalRunner:
     ) -> EvalReport:
         """Sample, enqueue, wait, summarise; returns (and stores) the pass@k summaries."""
         options.validate()
-        problem = broker_problem(broker_url(self.settings))
-        if problem is not None:  # before a model is loaded and a run row is written
-            raise FimrlError(
-                f"cannot reach the broker (Redis): {problem}; verify workers could not get "
-                "the candidates. Start it with `fimrl services start` or fix FIMRL_BROKER_URL."
-            )
+        # before a model is loaded and a run row is written
+        require_broker(broker_url(self.settings), "verify workers could not get the candidates")
         tasks = select_tasks(self.engine, options)
         if not tasks:
             raise FimrlError(

@@ -7,9 +7,52 @@ server itself, with a short timeout, and report why not when it does not.
 
 from __future__ import annotations
 
-__all__ = ["broker_problem", "database_problem"]
+__all__ = [
+    "broker_problem",
+    "broker_unreachable",
+    "database_problem",
+    "database_unreachable",
+    "require_broker",
+]
 
 TIMEOUT_S = 3
+
+_FIX = {
+    "database": ("PostgreSQL", "FIMRL_DATABASE_URL"),
+    "broker": ("the broker (Redis)", "FIMRL_BROKER_URL"),
+}
+
+
+def _unreachable(service: str, masked_url: str | None, problem: str, consequence: str) -> str:
+    name, variable = _FIX[service]
+    where = f" at {masked_url}" if masked_url else ""
+    then = f"; {consequence}" if consequence else ""
+    return (
+        f"cannot reach {name}{where}: {problem}{then}. "
+        f"Start it with `fimrl services start` or fix {variable}."
+    )
+
+
+def database_unreachable(masked_url: str | None, problem: str, consequence: str = "") -> str:
+    """The one line every command prints for a database that does not answer: what, where,
+    why, and the fix, worded the same wherever the failure is met."""
+    return _unreachable("database", masked_url, problem, consequence)
+
+
+def broker_unreachable(masked_url: str | None, problem: str, consequence: str = "") -> str:
+    """The broker's twin of :func:`database_unreachable`."""
+    return _unreachable("broker", masked_url, problem, consequence)
+
+
+def require_broker(url: str, consequence: str = "") -> None:
+    """Raise the one-line error before any work when the broker does not answer: a model
+    loaded or a run row written first would be wasted or left behind."""
+    from fimrl.config import mask_url
+    from fimrl.errors import FimrlError
+
+    problem = broker_problem(url)
+    if problem is not None:
+        raise FimrlError(broker_unreachable(mask_url(url), problem, consequence))
 
 
 def database_problem(url: str) -> str | None:

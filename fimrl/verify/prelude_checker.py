@@ -44,9 +44,11 @@ class PreludeChecker(CliChecker):
         kwargs["env"] = toolchain.env(check_environment(kwargs.get("env")))
         super().__init__(toolchain.lean_cmd(), **kwargs)
         self.toolchain = toolchain
+        if self.user is not None:
+            toolchain.share_with_others()  # the trees once per checker, not per check
 
     def open_for_user(self) -> None:
-        self.toolchain.share_with_others()  # a walk once (marker), then a few stat calls
+        self.toolchain.keep_reachable()
 
     def _run(self, request: CheckRequest, limits: Limits) -> Verdict:
         if not is_prelude_header(request.header):

@@ -162,9 +162,15 @@ def test_chunks_split_the_groups_into_updates() -> None:
     assert [list(c) for c in _chunks(3, 1)] == [[0, 1, 2]]
 
 
-@pytest.mark.parametrize("updates", [1, 2])
-def test_the_learner_records_the_mismatch_per_step(clean_db, settings, updates: int) -> None:  # type: ignore[no-untyped-def]
-    run = ensure_run(clean_db, f"mismatch-{updates}")
+@pytest.mark.parametrize(("updates", "lora"), [(1, False), (2, False), (2, True)])
+def test_the_learner_records_the_mismatch_per_step(  # type: ignore[no-untyped-def]
+    clean_db, settings, tmp_path, updates: int, lora: bool
+) -> None:
+    run = ensure_run(clean_db, f"mismatch-{updates}-{lora}")
+    model = tiny_model(seed=11)
+    if lora:  # the learner wraps a model it loads itself
+        model.save_pretrained(tmp_path / "base")
+        tiny_tokenizer().save_pretrained(tmp_path / "base")
     learner = Learner(
         settings.model_copy(
             update=dict(
@@ -173,15 +179,18 @@ def test_the_learner_records_the_mismatch_per_step(clean_db, settings, updates: 
                 updates_per_step=updates,
                 checkpoint_every=1,
                 tis_cap=1.05,
+                use_lora=lora,
+                model=str(tmp_path / "base") if lora else settings.model,
             )
         ),
         clean_db,
         run,
-        model=tiny_model(seed=11),
+        model=None if lora else model,
         tokenizer=tiny_tokenizer(),
         poll_s=0.05,
     )
     policy = learner.accelerator.unwrap_model(learner.model)
+    before = {k: v.detach().clone() for k, v in policy.named_parameters()}
     prompt, completions = [5, 6, 7], [[10, 11, 12], [20, 21], [30, 31, 32, 33], [40]]
     for i in range(2):
         exact = [on_policy_logprobs(policy, prompt, c, 1.0) for c in completions]
@@ -213,3 +222,8 @@ def test_the_learner_records_the_mismatch_per_step(clean_db, settings, updates: 
     assert row.tis_capped_fraction == pytest.approx(0.25)
     assert row.extra["behaviour_correction"] == "recompute+tis"
     assert row.extra["updates"] == updates
+    moved = {k for k, v in policy.named_parameters() if not torch.equal(v, before[k])}
+    if lora:  # each update moves the adapter only; the base weights stay as loaded
+        assert moved and all("lora_" in k for k in moved)
+    else:
+        assert moved

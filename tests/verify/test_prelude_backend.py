@@ -45,15 +45,18 @@ def test_make_checker_builds_the_prelude_backend(tmp_path: Path) -> None:
         assert checker.user == ("nobody" if os.geteuid() == 0 else None)
         verdict = checker.check(request("exact h.symm"))
         wrong = checker.check(request("exact h"))
+        if os.geteuid() == 0:
+            # The trees were opened when the checker was made, not walked per check...
+            built, library = checker.toolchain.shared_roots()
+            assert (built / ".fimrl-opened").exists()
+            assert all(p.stat().st_mode & 0o004 for p in library.iterdir() if p.is_file())
+            # ...yet another process closing a parent directory (pytest does so to its
+            # basetemp) does not stop the next check of the same checker from starting Lean.
+            os.chmod(tmp_path, 0o700)
+            again = checker.check(request("exact h.symm"))
+            assert again.status == "pass", again.detail
     assert verdict.status == "pass"
     assert wrong.status == "fail" and "Type mismatch" in (wrong.detail or "")
-    if os.geteuid() == 0:
-        # Another process closes a parent directory (pytest does so to its basetemp): the
-        # next check opens the way again instead of failing to start Lean.
-        os.chmod(tmp_path, 0o700)
-        with make_checker(settings) as checker:
-            again = checker.check(request("exact h.symm"))
-        assert again.status == "pass", again.detail
     assert verdict.backend == "prelude"
     assert verdict.lean_version is not None
     assert verdict.lean_version.startswith("4.35.0 prelude:FimCore@")

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fimrl.file_access import open_tree_for_others
+from fimrl.file_access import open_tree_for_others, traversable_by_others
 from fimrl.verify.cli_checker import parse_json_lines
 from fimrl.verify.prelude.generate import Generated, generate
 from fimrl.verify.prelude.launcher import make_lean_executable
@@ -102,13 +102,26 @@ class PreludeToolchain:
         """Command prefix that runs this ``lean``."""
         return [str(self.lean)]
 
+    def shared_roots(self) -> tuple[Path, Path]:
+        """The two trees another user's Lean reads: the built library and the wheel's
+        shared libraries."""
+        return self.root, Path(str(self.manifest["wheel"]["library"])).parent
+
     def share_with_others(self) -> None:
         """Let another user (checks of a worker running as root) run this toolchain: the
         built tree and the wheel's shared libraries become readable, their parents
-        searchable. Nothing in either is secret."""
-        open_tree_for_others(self.root, marker=".fimrl-opened")
-        library = Path(str(self.manifest["wheel"]["library"]))
-        open_tree_for_others(library.parent)  # a handful of files: no marker in the venv
+        searchable. Nothing in either is secret. Walks both trees: call it once per
+        process, then :meth:`keep_reachable` before each check."""
+        built, library = self.shared_roots()
+        open_tree_for_others(built, marker=".fimrl-opened")
+        open_tree_for_others(library)  # a handful of files: no marker in the venv
+
+    def keep_reachable(self) -> None:
+        """Search permission on the parents of both trees again (a few ``stat`` calls):
+        another process may close a parent directory after :meth:`share_with_others`, as
+        pytest does with its own base directory."""
+        for root in self.shared_roots():
+            traversable_by_others(root)
 
 
 def library_sources(workspace: Path) -> dict[str, str]:
