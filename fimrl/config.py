@@ -276,6 +276,30 @@ class Settings(BaseSettings):
         "(avx512_bf16/AMX), else fp32.",
     )
 
+    # --- CPU budgets per role (fimrl.cpu_budget): processes that run together share cores ----
+    trainer_threads: int = Field(
+        default=0,
+        ge=0,
+        description="torch/BLAS threads of the trainer; 0: auto (half the usable CPUs, or all "
+        "of trainer_cpus).",
+    )
+    learner_threads: int = Field(
+        default=0,
+        ge=0,
+        description="torch/BLAS threads of the learner; 0: auto (half the usable CPUs, or all "
+        "of learner_cpus).",
+    )
+    trainer_cpus: str = Field(
+        default="", description="CPU affinity of the trainer, e.g. '0-3'; empty: no pinning."
+    )
+    learner_cpus: str = Field(
+        default="", description="CPU affinity of the learner, e.g. '4-7'; empty: no pinning."
+    )
+    worker_cpus: str = Field(
+        default="",
+        description="CPU affinity of verify workers and their Lean processes; empty: none.",
+    )
+
     # --- workers ----------------------------------------------------------------------------------
     worker_concurrency: int = Field(default=2, ge=1)
     worker_max_tasks_per_child: int = Field(default=500, ge=1)
@@ -296,6 +320,17 @@ class Settings(BaseSettings):
     @classmethod
     def _schedule(cls, value: list[CurriculumStage]) -> list[CurriculumStage]:
         validate_schedule(value)
+        return value
+
+    @field_validator("trainer_cpus", "learner_cpus", "worker_cpus", mode="after")
+    @classmethod
+    def _cpu_list(cls, value: str) -> str:
+        from fimrl.cpu_budget import BudgetError, parse_cpus
+
+        try:
+            parse_cpus(value)
+        except BudgetError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("state_dir", "lean_workspace", mode="after")

@@ -32,9 +32,16 @@ def load_settings() -> Settings:
 @app.command("show")
 def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Print every setting's effective value (passwords masked) and where the file is."""
+    from fimrl.cpu_budget import ROLES, budget_for
+
     settings = load_settings()
     values = settings.display()
+    budgets = {role: budget_for(settings, role) for role in ROLES}
     if as_json:
+        values["cpu_budgets"] = {
+            role: {"threads": b.threads, "cpus": b.cpus, "automatic": b.automatic}
+            for role, b in budgets.items()
+        }
         typer.echo(json.dumps(values, indent=2, default=str))
         return
     table = Table(title=f"fimrl settings (file: {config_file_path() or 'none'})")
@@ -42,4 +49,14 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
         table.add_column(column, overflow="fold")
     for name, value in values.items():
         table.add_row(name, str(value), f"FIMRL_{name.upper()}")
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    shares = Table(title="CPU budgets (what each process of a run gets on this machine)")
+    for column in ("role", "torch/BLAS threads", "CPUs"):
+        shares.add_column(column, overflow="fold")
+    for role, budget in budgets.items():
+        threads = f"{budget.threads} (auto)" if budget.automatic else str(budget.threads)
+        if role == "worker":
+            threads = "1 (Lean: one process per pool process)"
+        shares.add_row(role, threads, budget.describe().split(", ", 1)[1])
+    console.print(shares)

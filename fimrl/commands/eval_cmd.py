@@ -68,10 +68,10 @@ def _summary_table(title: str, summary: dict[str, dict[int, PassAtK]], ks: Seque
     from fimrl.eval.passk import breakdown_label
 
     table = Table(title=title)
-    table.add_column("tasks")
-    table.add_column("n tasks", justify="right")
+    table.add_column("tasks", overflow="fold")
+    table.add_column("n tasks", justify="right", overflow="fold")
     for k in ks:
-        table.add_column(f"pass@{k} [95% CI]", justify="right")
+        table.add_column(f"pass@{k} [95% CI]", justify="right", overflow="fold")
     for key in _order(list(summary)):
         row = summary[key]
         count = max((p.tasks for p in row.values()), default=0)
@@ -231,7 +231,7 @@ def list_runs() -> None:
     engine = get_engine(load_settings())
     table = Table(title="evaluations")
     for col in ("name", "status", "of run", "split", "n", "tasks", "versions"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for info in eval_runs(engine):
         versions = ", ".join(v.get("label", "?") for v in info.config.get("versions", []))
         table.add_row(
@@ -251,7 +251,7 @@ def _comparison_table(c: Comparison) -> Table:
 
     table = Table(title=f"{c.a.label} ({c.a_eval}) vs {c.b.label} ({c.b_eval})")
     for col in ("tasks", "k", c.a.label, c.b.label, f"{c.a.label} - {c.b.label}", "paired"):
-        table.add_column(col, justify="left" if col == "tasks" else "right")
+        table.add_column(col, justify="left" if col == "tasks" else "right", overflow="fold")
     for row in c.rows:
         diff = "-"
         if row.diff is not None:
@@ -412,12 +412,12 @@ def nl(
             name=name,
         )
     table = Table(title=f"{file.name}: {len(problems)} problems ({report.run_name})")
-    table.add_column("version")
+    table.add_column("version", overflow="fold")
     for kk in ks:
-        table.add_column(f"NL pass@{kk}", justify="right")
+        table.add_column(f"NL pass@{kk}", justify="right", overflow="fold")
     for kk in ks:
-        table.add_column(f"Lean pass@{kk}", justify="right")
-    table.add_column("Lean figures from")
+        table.add_column(f"Lean pass@{kk}", justify="right", overflow="fold")
+    table.add_column("Lean figures from", overflow="fold")
     for result in report.results:
         lean = lean_figures(engine, source_run, result.spec.version, ks)
         lean_k = lean[1] if lean else {}

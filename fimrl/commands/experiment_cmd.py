@@ -108,7 +108,8 @@ def list_arms(
         return
     table = Table(title="experiment arms", title_justify="left")
     for c in shown:
-        table.add_column(c, justify="right" if c not in ("experiment", "arm", "status") else "left")
+        left = c in ("experiment", "arm", "status")
+        table.add_column(c, justify="left" if left else "right", overflow="fold")
     for cells in body:
         table.add_row(*cells)
     console.print(table)

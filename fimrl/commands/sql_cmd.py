@@ -36,6 +36,7 @@ from rich.text import Text
 from fimrl.commands.config_cmd import load_settings
 from fimrl.config import mask_url
 from fimrl.db import queries
+from fimrl.db.session import libpq_url
 from fimrl.services.probe import database_unreachable
 
 # Piped output keeps whole rows (a terminal's own width otherwise).
@@ -89,18 +90,9 @@ def db_message(exc: psycopg.Error) -> str:
     return "; ".join(parts)
 
 
-def _libpq_url(sqlalchemy_url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    from fimrl.db.session import normalise_url
-
-    url = make_url(normalise_url(sqlalchemy_url)).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
-
-
 def connect(url: str) -> psycopg.Connection[Any]:
     try:
-        return psycopg.connect(_libpq_url(url), connect_timeout=10)
+        return psycopg.connect(libpq_url(url), connect_timeout=10)
     except psycopg.Error as exc:
         first = _first_line(exc)
         if "role" in first and "does not exist" in first:

@@ -71,8 +71,8 @@ def build(
             ),
         )
     table = Table(title="tasks build")
-    table.add_column("")
-    table.add_column("count", justify="right")
+    table.add_column("", overflow="fold")
+    table.add_column("count", justify="right", overflow="fold")
     table.add_row("files", str(summary.files))
     table.add_row("declarations", str(summary.declarations))
     for kind, n in sorted(summary.per_kind.items()):
@@ -167,7 +167,7 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Machine-readable."
         return
     table = Table(title="fim_tasks")
     for col in ("split", "span kind", "tasks"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for split, kind, n in counts:
         table.add_row(split, kind, str(n))
     console.print(table)
@@ -177,7 +177,7 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Machine-readable."
         return
     skips = Table(title=f"skipped by the last build ({report.files} files)")
     for col in ("what", "reason", "count"):
-        skips.add_column(col)
+        skips.add_column(col, overflow="fold")
     for reason, n in sorted(report.skipped_files_by_reason().items()):
         skips.add_row("files", reason, str(n))
     for reason, n in sorted(report.skipped_declarations.items()):

@@ -34,6 +34,15 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def libpq_url(url: str) -> str:
+    """The URL as libpq takes it (``postgresql://``), for psycopg connections of our own."""
+    return (
+        make_url(normalise_url(url))
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
+    )
+
+
 @functools.cache
 def engine_for(url: str) -> Engine:
     return create_engine(

@@ -8,6 +8,7 @@ import signal
 from dataclasses import asdict
 
 from fimrl.config import get_settings
+from fimrl.cpu_budget import apply_budget, budget_for
 from fimrl.db import migrate
 from fimrl.db.run_store import ensure_run
 from fimrl.db.session import get_engine
@@ -36,6 +37,9 @@ def main(argv: list[str] | None = None) -> None:
     daemon = learner_daemon(settings.state_dir)
     daemon.claim_foreground()
     run_id = ensure_run(engine, settings.run_name)
+    budget = budget_for(settings, "learner")
+    apply_budget(budget)
+    log.info("CPU budget: %s", budget.describe())
     from fimrl.learn.learner import Learner
 
     def waiting(message: str) -> None:

@@ -35,6 +35,7 @@ from fimrl.db.claim_store import (
     load_groups,
     release_groups,
 )
+from fimrl.db.group_events import GroupEvents
 from fimrl.db.run_store import (
     ensure_base_version,
     insert_learner_step_in,
@@ -151,6 +152,8 @@ class Learner:
         self.vocab_size = int(self.accelerator.unwrap_model(self.model).config.vocab_size)
         self.pad_id = int(self.tokenizer.pad_token_id or 0)
         self._stop = threading.Event()
+        #: Wakes the wait for scored groups the moment a worker scores one (migration 0007).
+        self.events = GroupEvents(engine, run_id, {"scored"})
         self.backoff_s = 0.5
         self.backoff_max_s = 30.0
         self._last_relay = time.monotonic()  # the first sweep after one lease of waiting
@@ -212,10 +215,13 @@ class Learner:
 
     def run(self, max_steps: int | None = None) -> list[StepReport]:
         reports: list[StepReport] = []
-        while not self._stop.is_set() and (max_steps is None or len(reports) < max_steps):
-            report = self.train_step()
-            if report is not None:
-                reports.append(report)
+        try:
+            while not self._stop.is_set() and (max_steps is None or len(reports) < max_steps):
+                report = self.train_step()
+                if report is not None:
+                    reports.append(report)
+        finally:
+            self.events.close()
         return reports
 
     def _gather(self) -> tuple[list[ScoredGroup], float, StepReport]:
@@ -225,6 +231,7 @@ class Learner:
         usable: list[ScoredGroup] = []
         start = time.monotonic()
         delay = self.poll_s
+        self.events.listen()  # before the first claim: a group scored after it wakes the wait
         while len(usable) < s.groups_per_step and not self._stop.is_set():
             ids = self._db(
                 "claim",
@@ -239,8 +246,8 @@ class Learner:
             if not ids:
                 self._say_waiting(report, len(usable))
                 self._maybe_relay()
-                self._stop.wait(delay)
-                delay = min(delay * 1.5, 2.0)
+                if not self.events.wait(delay, self._stop):
+                    delay = min(delay * 1.5, 2.0)  # a quiet run is looked at less often
                 continue
             delay = self.poll_s
             for group in self._db("load", functools.partial(load_groups, self.engine, ids)):

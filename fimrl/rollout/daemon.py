@@ -52,6 +52,7 @@ def run_trainer(
     settings: Settings, stop: threading.Event, *, max_batches: int | None = None
 ) -> int:
     """Run the trainer in this process until ``stop`` is set; returns batches produced."""
+    from fimrl.cpu_budget import apply_budget, budget_for
     from fimrl.rollout.generation import make_backend
     from fimrl.rollout.trainer import Trainer, trainer_daemon
 
@@ -59,6 +60,9 @@ def run_trainer(
     engine = _wait_for_schema(settings, stop, daemon)
     if engine is None:
         return 0
+    budget = budget_for(settings, "trainer")
+    apply_budget(budget)
+    log.info("CPU budget: %s", budget.describe())
     started = time.monotonic()
     daemon.write_status({"state": "loading model", "model": settings.model})
     from transformers.utils import logging as hf_logging

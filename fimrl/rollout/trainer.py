@@ -44,6 +44,7 @@ from sqlalchemy import Engine, text
 
 from fimrl.config import Settings
 from fimrl.db.claim_store import latest_policy_version
+from fimrl.db.group_events import GroupEvents
 from fimrl.db.rollout_store import CandidateRow, mark_enqueued, verify_messages, write_group
 from fimrl.db.run_store import ensure_base_version, ensure_run
 from fimrl.outages import TRANSIENT_ERRORS
@@ -74,6 +75,8 @@ __all__ = [
 
 
 PROMPT_TOO_LONG = "prompt_too_long"
+#: Statuses a pending group moves to: each one frees room in flight.
+LEFT_PENDING = frozenset({"scored", "dropped", "quarantined"})
 
 
 def trainer_daemon(state_dir: Any) -> Daemon:
@@ -197,6 +200,7 @@ class Trainer:
             maxlen=self.options.recent_batches
         )
         self._state = "starting"
+        self.events: GroupEvents | None = None  # LISTENs once the run is known
         self.metrics: dict[str, Any] = {
             "groups_written": 0,
             "candidates_written": 0,
@@ -241,6 +245,8 @@ class Trainer:
                     len(self.pending),
                 )
             self._set_state("stopped", force=True)
+            if self.events is not None:
+                self.events.close()
         return reports
 
     # --- one batch -----------------------------------------------------------------------------
@@ -362,6 +368,8 @@ class Trainer:
             curriculum_window=self.settings.curriculum_window,
         )
         self.run_id = run_id
+        self.events = GroupEvents(self.engine, run_id, LEFT_PENDING)
+        self.events.listen()  # before the first look at the room in flight
 
     def _log_stage(self, stage: StageState | None) -> None:
         if stage is not None and stage.index != self._logged_stage:
@@ -522,8 +530,13 @@ class Trainer:
 
     # --- waiting, outages, status --------------------------------------------------------------
     def _wait(self, state: str) -> None:
+        """Until a group of the run leaves ``pending`` (room in flight; migration 0007's
+        event) or ``poll_s`` passes: the look that follows decides."""
         self._set_state(state)
-        self._stop.wait(self.options.poll_s)
+        if self.events is None:
+            self._stop.wait(self.options.poll_s)
+        else:
+            self.events.wait(self.options.poll_s, self._stop)
 
     def _outage(self, exc: BaseException) -> None:
         self.metrics["outages"] += 1

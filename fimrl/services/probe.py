@@ -58,15 +58,11 @@ def require_broker(url: str, consequence: str = "") -> None:
 def database_problem(url: str) -> str | None:
     """``None`` when PostgreSQL at ``url`` runs ``SELECT 1``; else why not, in one line."""
     import psycopg
-    from sqlalchemy.engine import make_url
 
-    from fimrl.db.session import normalise_url
+    from fimrl.db.session import libpq_url
 
-    libpq = make_url(normalise_url(url)).set(drivername="postgresql")
     try:
-        with psycopg.connect(
-            libpq.render_as_string(hide_password=False), connect_timeout=TIMEOUT_S
-        ) as conn:
+        with psycopg.connect(libpq_url(url), connect_timeout=TIMEOUT_S) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
         return _first_line(exc)

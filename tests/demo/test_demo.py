@@ -78,6 +78,9 @@ def test_demo_stops_at_its_step_budget_with_every_version_verified(
     assert [ln.split()[1] for ln in lines] == ["1/2", "2/2"]
     assert all(re.search(r"version \d+ .*pass rate .*clip .*staleness", ln) for ln in lines)
     assert "warm-up step 2/2" in done.stdout
+    # In a pipe every line is whole: the output ends with the rewards line and a newline.
+    assert done.stdout.endswith("\n")
+    assert done.stdout.splitlines()[-1].startswith("Rewards: ")
     with clean_db.connect() as conn:
         run_id, config = conn.execute(text("SELECT id, config FROM runs WHERE kind = 'demo'")).one()
         warm = conn.execute(text("SELECT name, config FROM runs WHERE kind = 'warmup'")).one()

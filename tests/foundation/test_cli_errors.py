@@ -60,8 +60,12 @@ DATABASE_COMMANDS = [
     ("db", "upgrade"),
     ("sql", "SELECT 1"),
     ("experiment", "report", "some-experiment"),
+    ("experiment", "list"),
     ("warmup", "show", "some-warmup"),
-]
+    ("eval", "list"),
+    ("db", "current"),
+]  # `metrics show` is an exporter: a server it cannot read is `fimrl_up 0`, not an error
+BROKER_COMMANDS = [("workers", "status"), ("workers", "scale", "2")]
 
 
 @pytest.mark.parametrize("args", DATABASE_COMMANDS, ids=" ".join)
@@ -73,11 +77,13 @@ def test_an_unreachable_database_is_one_line(tmp_path: Path, args: tuple[str, ..
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_an_unreachable_broker_is_one_line_and_quick(tmp_path: Path) -> None:
-    done = _fimrl(_env(tmp_path), "workers", "status")
+@pytest.mark.parametrize("args", BROKER_COMMANDS, ids=" ".join)
+def test_an_unreachable_broker_is_one_line_and_quick(tmp_path: Path, args: tuple[str, ...]) -> None:
+    done = _fimrl(_env(tmp_path), *args)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "cannot reach the broker (Redis)" in done.stderr and "hunter2" not in done.stderr
-    assert "Traceback" not in done.stderr
+    assert "fimrl services start" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
 
 
 def test_services_status_asks_the_servers(tmp_path: Path) -> None:

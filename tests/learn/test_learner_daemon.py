@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 
+import psutil
 from sqlalchemy import text
 
 from fimrl.db.run_store import ensure_run
@@ -48,6 +49,7 @@ def test_kill_mid_step_then_resume(clean_db, settings, tmp_path) -> None:  # typ
         lease_s=3,
         checkpoint_every=1,
         learning_rate=1e-3,
+        learner_cpus="0",  # its CPU budget: pinned to CPU 0, one torch thread (auto)
     )
     env = settings_env(settings, **knobs)
     run = ensure_run(clean_db, "killme")
@@ -67,6 +69,10 @@ def test_kill_mid_step_then_resume(clean_db, settings, tmp_path) -> None:  # typ
         )
         status = _cli(env, "learner", "status")
         assert status.returncode == 0 and "running" in status.stdout
+        daemon_pid = int((settings.state_dir / "learner" / "learner.pid").read_text())
+        assert psutil.Process(daemon_pid).cpu_affinity() == [0]
+        log_text = (settings.state_dir / "learner" / "learner.log").read_text()
+        assert "CPU budget: 1 thread(s) (auto), CPUs 0" in log_text
         # One group only: the learner claims it and waits for a second, mid-step.
         lonely = scored_group(
             clean_db, run, make_task(clean_db, 2), PROMPT, [[10, 11], [12]], [1.0, 0.0], model=model

@@ -7,6 +7,7 @@ No worker runs here: the Redis list of the test's private queue is inspected dir
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import socket
 import threading
 from collections.abc import Iterator
@@ -272,6 +273,34 @@ def test_backpressure_caps_pending_groups(
     with clean_db.begin() as conn:  # the verifiers score two groups
         conn.execute(text("UPDATE groups SET status = 'scored' WHERE id IN (1, 2)"))
     assert trainer.step().groups == 2  # type: ignore[union-attr]
+
+
+def test_a_backpressure_wait_ends_when_a_group_is_scored(
+    clean_db: Engine, settings: Settings, tiny_dir: Path, backend: TransformersBackend
+) -> None:
+    """Room in flight wakes the trainer at once (group events), not after ``poll_s``."""
+    for i in range(3):
+        make_task(clean_db, i)
+    s = trainer_settings(settings, tiny_dir, group_size=2, max_inflight_groups=2)
+    trainer = Trainer(s, clean_db, backend, options=dataclasses.replace(FAST, poll_s=600.0))
+    assert trainer.step().groups == 2  # type: ignore[union-attr]
+    waited: list[object] = []
+    thread = threading.Thread(target=lambda: waited.append(trainer.step()))
+    thread.start()
+    try:
+        wait_for(
+            lambda: trainer.daemon.read_status().get("state") == "waiting: backpressure",
+            60,
+            "the trainer to wait for room",
+        )
+        with clean_db.begin() as conn:  # a worker scores one group
+            conn.execute(text("UPDATE groups SET status = 'scored' WHERE id = 1"))
+        thread.join(120)  # a bound; polling alone would look again after ten minutes
+    finally:
+        trainer.stop()
+        thread.join(30)
+    assert waited == [None]
+    assert trainer.events is not None and trainer.events.events == 1
 
 
 def test_task_sampler_prefers_tasks_with_mixed_results(clean_db: Engine) -> None:
