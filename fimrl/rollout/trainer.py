@@ -266,7 +266,10 @@ class Trainer:
         self._flush()
         self._maybe_relay()
         room = self.settings.max_inflight_groups - self._count_in_flight()
-        if room <= 0:
+        # Room for a whole batch, not one group: woken by the first group scored, a trainer
+        # would otherwise sample batches of one (a GPU sampler's worst case) and write more,
+        # smaller batches than `--max-batches` promises.
+        if room < min(self.settings.tasks_per_batch, self.settings.max_inflight_groups):
             self._wait("waiting: backpressure")
             return None
         if not self._follow_policy():

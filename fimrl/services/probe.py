@@ -27,6 +27,7 @@ def _unreachable(service: str, masked_url: str | None, problem: str, consequence
     name, variable = _FIX[service]
     where = f" at {masked_url}" if masked_url else ""
     then = f"; {consequence}" if consequence else ""
+    problem = problem.rstrip(". ")  # server messages end with a full stop, or not
     return (
         f"cannot reach {name}{where}: {problem}{then}. "
         f"Start it with `fimrl services start` or fix {variable}."
