@@ -60,10 +60,13 @@ class CpuBudget:
     cpus: tuple[int, ...] | None
     automatic: bool
 
+    @property
+    def where(self) -> str:
+        return _format_cpus(self.cpus) if self.cpus is not None else "any CPU"
+
     def describe(self) -> str:
-        where = _format_cpus(self.cpus) if self.cpus is not None else "any CPU"
         how = " (auto)" if self.automatic else ""
-        return f"{self.threads} thread(s){how}, {where}"
+        return f"{self.threads} thread(s){how}, {self.where}"
 
 
 def parse_cpus(spec: str) -> tuple[int, ...] | None:

@@ -58,5 +58,5 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
         threads = f"{budget.threads} (auto)" if budget.automatic else str(budget.threads)
         if role == "worker":
             threads = "1 (Lean: one process per pool process)"
-        shares.add_row(role, threads, budget.describe().split(", ", 1)[1])
+        shares.add_row(role, threads, budget.where)
     console.print(shares)
