@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import typer
 from rich.console import Console
 
@@ -31,12 +33,16 @@ def downgrade(revision: str = typer.Argument(..., help="Target, e.g. -1 or base.
 
 
 @app.command("current")
-def current() -> None:
+def current(as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
     """Print the database's revision and the code's newest one."""
     engine = get_engine(load_settings())
     db = sorted(migrate.current_revisions(engine))
+    heads = sorted(migrate.script_heads())
+    if as_json:
+        typer.echo(json.dumps({"database": db, "code": heads, "current": db == heads}))
+        return
     console.print(f"database: {', '.join(db) if db else 'base (empty)'}")
-    console.print(f"code:     {', '.join(sorted(migrate.script_heads()))}")
+    console.print(f"code:     {', '.join(heads)}")
 
 
 @app.command("sql-roles")

@@ -223,16 +223,32 @@ def show(
 
 
 @app.command("list")
-def list_runs() -> None:
+def list_runs(as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
     """Evaluation runs, newest last."""
     from fimrl.db.session import get_engine
     from fimrl.eval.results import eval_runs
 
     engine = get_engine(load_settings())
+    runs = eval_runs(engine)
+    if as_json:
+        rows = [
+            {
+                "name": info.name,
+                "status": info.status,
+                "source_run": info.source_run,
+                "split": info.config.get("split"),
+                "n": info.config.get("n"),
+                "tasks": info.config.get("tasks"),
+                "versions": [v.get("label") for v in info.config.get("versions", [])],
+            }
+            for info in runs
+        ]
+        typer.echo(json.dumps(rows, default=str))
+        return
     table = Table(title="evaluations")
     for col in ("name", "status", "of run", "split", "n", "tasks", "versions"):
         table.add_column(col, overflow="fold")
-    for info in eval_runs(engine):
+    for info in runs:
         versions = ", ".join(v.get("label", "?") for v in info.config.get("versions", []))
         table.add_row(
             info.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -80,6 +81,7 @@ def report(
 @app.command("list")
 def list_arms(
     name: str = typer.Argument(None, help="Only this experiment."),
+    as_json: bool = typer.Option(False, "--json", help="Every column of every arm, as JSON."),
 ) -> None:
     """Every experiment's arms: status, budget spent, final held-out pass@1."""
     from fimrl.db import queries
@@ -87,9 +89,12 @@ def list_arms(
     _, engine = _engine()
     with engine.connect() as conn:
         columns, rows = queries.fetch(conn, "experiment_arms", experiment=name)
+    if not rows and name:
+        raise FimrlError(f"no experiment called {name!r}: `fimrl experiment list` shows all")
+    if as_json:  # an empty list is an answer too: no experiments yet
+        typer.echo(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str))
+        return
     if not rows:
-        if name:
-            raise FimrlError(f"no experiment called {name!r}: `fimrl experiment list` shows all")
         _say("no experiments yet: fimrl experiment run experiments/cpu-small.toml")
         return
     shown = [

@@ -117,3 +117,8 @@ def test_eval_run_samples_verifies_and_stores_pass_at_k(
     assert shown.returncode == 0, shown.stderr
     assert "e2e-eval" in shown.stdout and "NOT Lean" in shown.stdout
     assert "pass@4" in shown.stdout and "whole proof" in shown.stdout
+    listed = _cli(settings, base, "eval", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (row,) = json.loads(listed.stdout)
+    assert (row["name"], row["status"], row["source_run"]) == ("e2e-eval", "finished", "e2e")
+    assert (row["split"], row["n"], row["versions"]) == ("test", 4, ["base", "v1"])

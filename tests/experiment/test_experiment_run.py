@@ -139,6 +139,13 @@ def test_every_arm_trains_to_a_matched_step_budget_and_is_evaluated(
     assert again.stdout.count("already evaluated: skipped") == len(arms)
     listed = run_fimrl(settings_env(settings), "experiment", "list", "all-arms", timeout=120)
     assert listed.returncode == 0 and "fim-sft+rlvr" in listed.stdout
+    as_json = run_fimrl(settings_env(settings), "experiment", "list", "all-arms", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    rows = json.loads(as_json.stdout)
+    assert sorted(r["arm"] for r in rows) == sorted(arms)
+    assert {r["status"] for r in rows} == {"evaluated"} and {r["experiment"] for r in rows} == {
+        "all-arms"
+    }
 
 
 def test_a_killed_experiment_resumes_at_its_last_point(

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +28,27 @@ def test_upgrade_downgrade_upgrade(fresh_database) -> None:  # type: ignore[no-u
     migrate.upgrade(engine)
     assert migrate.is_current(engine)
     engine.dispose()
+
+
+def test_db_current_json_names_both_revisions(fresh_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = fresh_database()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIMRL_")}
+    env |= {"FIMRL_DATABASE_URL": url, "FIMRL_STATE_DIR": str(tmp_path)}
+
+    def current() -> dict[str, object]:
+        done = subprocess.run(
+            [sys.executable, "-m", "fimrl.cli", "db", "current", "--json"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    heads = sorted(migrate.script_heads())
+    assert current() == {"database": [], "code": heads, "current": False}
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    assert current() == {"database": heads, "code": heads, "current": True}
 
 
 def test_migration_matches_models(engine) -> None:  # type: ignore[no-untyped-def]
