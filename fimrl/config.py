@@ -216,6 +216,28 @@ class Settings(BaseSettings):
     tensor_parallel_size: int = Field(default=1, ge=1)
     seed: int = Field(default=0)
 
+    # --- the vLLM engine (generation_backend = "vllm"; see fimrl.rollout.backends.vllm_engine)
+    vllm_dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        default="auto",
+        description="Weights and activations of the vLLM engine. auto: float32 on the CPU "
+        "build (exactly reproducible for a seed, log-probs equal to the learner's), the "
+        "model's own dtype on a GPU.",
+    )
+    vllm_enforce_eager: bool | None = Field(
+        default=None,
+        description="Skip torch.compile and CUDA graphs. Unset: eager on the CPU build (its "
+        "compile cache never loads: 60-90 s more per start), compiled on a GPU.",
+    )
+    vllm_kv_cache_gib: float = Field(
+        default=0.0,
+        ge=0,
+        description="KV-cache memory of the vLLM engine in GiB. 0: 1 GiB on the CPU build; "
+        "on a GPU, vllm_gpu_memory_utilization sizes it.",
+    )
+    vllm_gpu_memory_utilization: float = Field(
+        default=0.85, gt=0, le=1, description="Share of GPU memory vLLM may take (GPU only)."
+    )
+
     # --- asynchrony ---------------------------------------------------------------------------
     max_inflight_groups: int = Field(default=16, ge=1)
     max_staleness: int = Field(default=2, ge=0, description="Policy versions a group may lag.")

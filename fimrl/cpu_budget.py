@@ -36,7 +36,9 @@ __all__ = [
     "Role",
     "apply_budget",
     "budget_for",
+    "format_cpu_list",
     "parse_cpus",
+    "usable_cpus",
 ]
 
 Role = Literal["trainer", "learner", "worker"]
@@ -90,7 +92,8 @@ def parse_cpus(spec: str) -> tuple[int, ...] | None:
     return tuple(sorted(cpus))
 
 
-def _format_cpus(cpus: tuple[int, ...]) -> str:
+def format_cpu_list(cpus: tuple[int, ...]) -> str:
+    """``(0, 1, 2, 3, 6)`` -> ``"0-3,6"``: the notation :func:`parse_cpus` reads."""
     runs: list[str] = []
     start = prev = cpus[0]
     for cpu in (*cpus[1:], None):
@@ -100,7 +103,11 @@ def _format_cpus(cpus: tuple[int, ...]) -> str:
         runs.append(str(start) if start == prev else f"{start}-{prev}")
         if cpu is not None:
             start = prev = cpu
-    return "CPUs " + ",".join(runs)
+    return ",".join(runs)
+
+
+def _format_cpus(cpus: tuple[int, ...]) -> str:
+    return "CPUs " + format_cpu_list(cpus)
 
 
 def usable_cpus() -> tuple[int, ...]:

@@ -24,6 +24,14 @@ from fimrl.config import Settings
 from fimrl.db.models import Base
 from fimrl.db.session import normalise_url
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--require-vllm",
+        action="store_true",
+        help="Fail, not skip, the vllm tests when vLLM cannot be imported (make test-vllm).",
+    )
+
+
 TEST_DB_ENV = "FIMRL_TEST_DATABASE_URL"
 TEST_BROKER_ENV = "FIMRL_TEST_BROKER_URL"
 

@@ -38,6 +38,7 @@ __all__ = [
     "LogprobSpace",
     "Sample",
     "Sampling",
+    "StopRule",
     "make_backend",
     "sampling_for",
 ]
@@ -99,6 +100,40 @@ class Sampling:
             "backend": backend,
             "logprobs": space,
         }
+
+
+class StopRule:
+    """Where a sample ends: at its first stop token, or at the token that completes a stop string.
+
+    One rule for every backend, so a sample ends at the same token whichever engine drew it.
+    A stop string is looked for in the decoded tail of the generated tokens only (never the
+    prompt), wide enough for the longest stop string plus slack for a partial UTF-8 sequence
+    at the window's start (each token decodes to at least one character).
+    """
+
+    def __init__(self, sampling: Sampling, tokenizer: Any) -> None:
+        self.stop_ids = frozenset(sampling.stop_token_ids)
+        self.stop_strings = sampling.stop_strings
+        self.window = max((len(s) for s in self.stop_strings), default=0) + 2
+        self.tokenizer = tokenizer
+
+    def ends_with_stop(self, generated: Sequence[int]) -> bool:
+        """Whether the newest token of ``generated`` (generated tokens only) ends the sample."""
+        if not generated:
+            return False
+        if generated[-1] in self.stop_ids:
+            return True
+        if not self.stop_strings:
+            return False
+        tail = self.tokenizer.decode(list(generated[-self.window :]), skip_special_tokens=False)
+        return any(s in tail for s in self.stop_strings)
+
+    def first_end(self, generated: Sequence[int]) -> int | None:
+        """The length of ``generated`` up to and including its first stopping token, if any."""
+        for end in range(1, len(generated) + 1):
+            if self.ends_with_stop(generated[:end]):
+                return end
+        return None
 
 
 @dataclass
@@ -193,15 +228,7 @@ def make_backend(
     if settings.generation_backend == "vllm":
         from fimrl.rollout.backends.vllm_backend import VLLMBackend
 
-        return VLLMBackend(
-            settings.model,
-            cache_dir=cache_dir,
-            tensor_parallel_size=settings.tensor_parallel_size,
-            seed=settings.seed,
-            temperature=settings.temperature,
-            top_p=settings.top_p,
-            enable_lora=settings.use_lora,
-        )
+        return VLLMBackend.from_settings(settings)
     from fimrl.rollout.backends.transformers_backend import TransformersBackend
 
     return TransformersBackend(settings.model, cache_dir=cache_dir, interrupt=interrupt)

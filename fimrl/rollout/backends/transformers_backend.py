@@ -35,6 +35,7 @@ from fimrl.rollout.generation import (
     LogprobSpace,
     Sample,
     Sampling,
+    StopRule,
 )
 from fimrl.rollout.models import load_causal_lm, load_tokenizer
 
@@ -58,12 +59,7 @@ class _EndRecorder(StoppingCriteria):
         interrupt: threading.Event | None,
     ) -> None:
         self.prompt_len = prompt_len
-        self.stop_ids = frozenset(sampling.stop_token_ids)
-        self.stop_strings = sampling.stop_strings
-        # Tokens to decode to see a stop string that the newest token completed: each token is
-        # at least one character, plus slack for a partial UTF-8 sequence at the window start.
-        self.window = max((len(s) for s in self.stop_strings), default=0) + 2
-        self.tokenizer = tokenizer
+        self.rule = StopRule(sampling, tokenizer)
         self.interrupt = interrupt
         self.ends: list[int | None] = []
 
@@ -76,22 +72,14 @@ class _EndRecorder(StoppingCriteria):
         if not self.ends:
             self.ends = [None] * rows
         generated = input_ids.shape[1] - self.prompt_len
-        last = input_ids[:, -1].tolist()
+        start = max(self.prompt_len, input_ids.shape[1] - self.rule.window)
+        tails = input_ids[:, start:].tolist()
         done = []
         for r in range(rows):
-            if self.ends[r] is not None:
-                pass
-            elif last[r] in self.stop_ids or (
-                self.stop_strings and self._has_stop_string(input_ids, r)
-            ):
+            if self.ends[r] is None and self.rule.ends_with_stop(tails[r]):
                 self.ends[r] = generated
             done.append(self.ends[r] is not None)
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)  # type: ignore[return-value]
-
-    def _has_stop_string(self, input_ids: torch.Tensor, row: int) -> bool:
-        start = max(self.prompt_len, input_ids.shape[1] - self.window)
-        tail = self.tokenizer.decode(input_ids[row, start:].tolist(), skip_special_tokens=False)
-        return any(s in tail for s in self.stop_strings)
 
 
 @contextlib.contextmanager
