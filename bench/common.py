@@ -89,12 +89,12 @@ class BenchServices:
         """A :class:`fimrl.config.Settings` for these servers (and ``overrides``)."""
         from fimrl.config import Settings
 
-        return Settings(
-            state_dir=self.state_dir,
-            database_url=self.database_url,
-            broker_url=self.broker_url,
-            **overrides,
-        )
+        base = {
+            "state_dir": self.state_dir,
+            "database_url": self.database_url,
+            "broker_url": self.broker_url,
+        }
+        return Settings(**(base | overrides))
 
 
 def _scratch_database(server_url: str) -> tuple[str, Callable[[], None]] | None:

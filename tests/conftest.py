@@ -24,6 +24,7 @@ from fimrl.config import Settings
 from fimrl.db.models import Base
 from fimrl.db.session import normalise_url
 
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--require-vllm",

@@ -106,7 +106,7 @@ def test_unreadable_and_empty_checkpoints_are_named(tmp_path: Path) -> None:
     with pytest.raises(CheckpointMismatchError, match="cannot read"):
         check_same_shapes(broken, served)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(CheckpointMismatchError, match="no \\*.safetensors"):
+    with pytest.raises(CheckpointMismatchError, match=r"no \*\.safetensors"):
         check_same_shapes(tmp_path / "empty", served)
 
 
