@@ -40,7 +40,7 @@ setup-vllm: $(VLLM_STAMP)
 test: test-main test-vllm
 
 test-main: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ignore=tests/vllm $(PYTEST_ARGS)
 
 test-vllm: setup-vllm
 	$(VLLM_BIN)/python -m pytest -m vllm tests/vllm --require-vllm $(PYTEST_ARGS)

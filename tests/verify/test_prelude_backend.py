@@ -213,16 +213,23 @@ def test_a_non_prelude_task_is_an_error_not_a_fail(checker: PreludeChecker) -> N
 def test_concurrent_checks_do_not_affect_each_other(checker: PreludeChecker) -> None:
     cases = [("exact h.symm", "pass"), ("rfl", "fail"), ("simp [h]", "pass"), ("omega", "fail")]
     results: dict[int, str] = {}
+    details: dict[int, str] = {}
 
     def work(i: int) -> None:
-        results[i] = checker.check(request(cases[i % 4][0])).status
+        verdict = checker.check(request(cases[i % 4][0]))
+        if verdict.status == "error":
+            # A checker fault (once in a clean-clone CI run: 8 Leans on 2 cores) is retried by
+            # the worker, as here; what must never happen is another candidate's verdict.
+            details[i] = verdict.detail
+            verdict = checker.check(request(cases[i % 4][0]))
+        results[i] = verdict.status
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert [results[i] for i in range(8)] == [cases[i % 4][1] for i in range(8)]
+    assert [results[i] for i in range(8)] == [cases[i % 4][1] for i in range(8)], details
 
 
 @pytest.mark.parametrize(
