@@ -179,6 +179,7 @@ def _run_child(args: argparse.Namespace, backend_name: str, argv: list[str]) -> 
             return {"backend": "vllm", "skipped": f"{python} not found: run `make setup-vllm`"}
     with tempfile.TemporaryDirectory(prefix="bench-trainer-") as tmp:
         out = Path(tmp) / "result.json"
+        # argparse keeps the last --backend: the one appended here wins over the caller's.
         cmd = [str(python), "-m", "bench.bench_trainer", *argv, "--backend", backend_name]
         done = subprocess.run([*cmd, "--child-out", str(out)], cwd=REPO, check=False)
         if done.returncode != 0 or not out.exists():
@@ -193,11 +194,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         args.child_out.write_text(json.dumps(measure(args, args.backend), default=str))
         return {}
     chosen = BACKENDS if args.backend == "both" else (args.backend,)
-    parent_argv = [a for a in argv if not a.startswith("--backend")]
-    if "--backend" in argv:  # drop its value too
-        at = argv.index("--backend")
-        parent_argv = argv[:at] + argv[at + 2 :]
-    results = [_run_child(args, name, parent_argv) for name in chosen]
+    results = [_run_child(args, name, argv) for name in chosen]
 
     console = Console()
     table = Table(title=f"trainer: {args.model}, G={args.group_size}, {args.tasks} tasks/batch, "

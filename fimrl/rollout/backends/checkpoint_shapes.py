@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fimrl.errors import FimrlError
 
-__all__ = ["CheckpointMismatchError", "check_same_shapes", "tensor_shapes"]
+__all__ = ["CheckpointMismatchError", "check_same_shapes", "safetensors_files", "tensor_shapes"]
 
 #: Tied input/output embeddings: one side may store the output projection, the other not.
 _TIED_OPTIONAL = frozenset({"lm_head.weight"})
@@ -23,15 +23,20 @@ class CheckpointMismatchError(FimrlError, ValueError):
     """The checkpoint cannot be the served model's weights (unreadable, names, shapes)."""
 
 
+def safetensors_files(directory: Path) -> list[Path]:
+    """The checkpoint's ``*.safetensors`` files in name order; an error if it has none."""
+    files = sorted(Path(directory).glob("*.safetensors"))
+    if not files:
+        raise CheckpointMismatchError(f"no *.safetensors in checkpoint {directory}")
+    return files
+
+
 def tensor_shapes(directory: Path) -> dict[str, tuple[int, ...]]:
     """``name -> shape`` of every tensor in the ``*.safetensors`` files of ``directory``."""
     from safetensors import safe_open
 
-    files = sorted(Path(directory).glob("*.safetensors"))
-    if not files:
-        raise CheckpointMismatchError(f"no *.safetensors in checkpoint {directory}")
     shapes: dict[str, tuple[int, ...]] = {}
-    for file in files:
+    for file in safetensors_files(directory):
         try:
             with safe_open(str(file), framework="pt", device="cpu") as handle:
                 for name in handle.keys():  # noqa: SIM118 - safe_open handles are not mappings

@@ -44,6 +44,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -234,16 +235,7 @@ class VLLMBackend:
         # vLLM seeds each request on its own: one seed for all would give every prompt of the
         # batch the same random stream (correlated samples across tasks).
         per_request = [params(_request_seed(sampling.seed, i)) for i in range(len(prompts))]
-        rule = StopRule(
-            Sampling(
-                temperature=sampling.temperature,
-                top_p=sampling.top_p,
-                max_new_tokens=sampling.max_new_tokens,
-                stop_token_ids=tuple(stop_ids),
-                stop_strings=sampling.stop_strings,
-            ),
-            self._tokenizer,
-        )
+        rule = StopRule(replace(sampling, stop_token_ids=tuple(stop_ids)), self._tokenizer)
         requests = [TokensPrompt(prompt_token_ids=list(p)) for p in prompts]
         outputs = self.llm.generate(requests, per_request, use_tqdm=False, lora_request=self._lora)
         return [[self._sample(c, rule) for c in request.outputs] for request in outputs]

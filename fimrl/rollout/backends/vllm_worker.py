@@ -29,6 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from fimrl.rollout.backends.checkpoint_shapes import safetensors_files
+
 __all__ = ["EXTENSION_CLASS", "CheckpointLoaderExtension"]
 
 #: The import path handed to ``LLM(worker_extension_cls=...)``.
@@ -38,10 +40,7 @@ EXTENSION_CLASS = "fimrl.rollout.backends.vllm_worker.CheckpointLoaderExtension"
 def _safetensors_weights(directory: Path) -> Iterator[tuple[str, Any]]:
     from safetensors import safe_open
 
-    files = sorted(directory.glob("*.safetensors"))
-    if not files:
-        raise FileNotFoundError(f"no *.safetensors in checkpoint {directory}")
-    for file in files:
+    for file in safetensors_files(directory):
         with safe_open(str(file), framework="pt", device="cpu") as handle:
             for name in handle.keys():  # noqa: SIM118 - safe_open handles are not mappings
                 yield name, handle.get_tensor(name)
