@@ -3,8 +3,10 @@
 ``celery -A bench.noop_app worker`` runs with exactly ``workers.config.celery_config`` (same
 broker, queue, acks, prefetch, limits, events, child recycling), and registers a task under
 the verify task's name, so the benchmark enqueues the very same messages through
-:class:`fimrl.rollout.enqueue.VerifyQueue`. The task body does nothing with the message; it
-makes one pipelined Redis call (count, finish time) so the benchmark knows when all are done.
+:class:`fimrl.rollout.enqueue.VerifyQueue`. The task body does nothing with the message but
+wait ``checker_latency_s`` (the stand-in check time the verify worker's checker waits too,
+0 by default); it makes one pipelined Redis call (count, finish time) so the benchmark knows
+when all are done.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ def _client() -> redis.Redis:
 
 @app.task(name=VERIFY_TASK, acks_late=True, reject_on_worker_lost=True)
 def noop(message: Any) -> None:
-    done, last = counter_keys(get_settings().queue_name)
+    settings = get_settings()
+    if settings.checker_latency_s > 0:
+        time.sleep(settings.checker_latency_s)
+    done, last = counter_keys(settings.queue_name)
     pipe = _client().pipeline(transaction=False)
     pipe.incr(done)
     pipe.set(last, repr(time.time()))

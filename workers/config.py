@@ -40,6 +40,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         "task_acks_on_failure_or_timeout": True,
         "worker_prefetch_multiplier": 1,
+        # Prefork, with a recycled child replaced as soon as it is reaped (workers.pool).
+        "worker_pool": "workers.pool:TaskPool",
         "task_soft_time_limit": soft_limit,
         "task_time_limit": hard_limit,
         "worker_max_tasks_per_child": settings.worker_max_tasks_per_child,

@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 #: Keys expire: a candidate nobody checks for a week needs no ledger.
 TTL_S = 7 * 24 * 3600
 
+_BEGIN = """
+local started = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return started
+"""
+
 _END = """
 local left = redis.call('DECR', KEYS[1])
 if left <= 0 then redis.call('DEL', KEYS[1]) end
@@ -37,6 +43,7 @@ class LossLedger:
     def __init__(self, client: redis.Redis, queue: str) -> None:
         self.client = client
         self.queue = queue
+        self._begin = client.register_script(_BEGIN)
         self._end = client.register_script(_END)
 
     def _key(self, candidate_id: int) -> str:
@@ -44,12 +51,10 @@ class LossLedger:
 
     def begin(self, candidate_id: int) -> int:
         """Count a start; return how many earlier starts were lost (0 when Redis is down:
-        a broker outage must not stop the check itself)."""
+        a broker outage must not stop the check itself). One round trip: count and expiry in
+        one script, one reply to parse."""
         try:
-            pipe = self.client.pipeline()
-            pipe.incr(self._key(candidate_id))
-            pipe.expire(self._key(candidate_id), TTL_S)
-            started, _ = pipe.execute()
+            started = self._begin(keys=[self._key(candidate_id)], args=[TTL_S])
         except redis.RedisError as exc:
             log.warning("loss ledger unavailable (%s); check started uncounted", exc)
             return 0

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from fimrl.config import get_settings
 from fimrl.db.session import get_engine
-from fimrl.db.verdict_store import record_verdict
+from fimrl.db.verdict_store import VerdictWriter
 from fimrl.seal import ForgedMessage, message_key, seal, unseal
 from fimrl.services.registry import broker_url
 from fimrl.verify.repl_pool import PoolExhausted
@@ -113,6 +113,12 @@ def key() -> bytes:
 
 
 @functools.cache
+def writer() -> VerdictWriter:
+    """One held database connection per worker process for its verdicts."""
+    return VerdictWriter(get_engine())
+
+
+@functools.cache
 def ledger() -> LossLedger:
     """One broker connection per worker process for the loss ledger."""
     settings = get_settings()
@@ -188,9 +194,7 @@ def verify(self: Task, message: Any) -> str:
     if verdict_row is None:
         verdict_row = _checked_row(self, message, candidate_id, request, check_errors)
     try:
-        record_verdict(
-            get_engine(), candidate_id=candidate_id, group_id=group_id, verdict=verdict_row
-        )
+        writer().record(candidate_id=candidate_id, group_id=group_id, verdict=verdict_row)
     except (OperationalError, DBAPIError) as exc:
         if checked_here:
             ledger().end(candidate_id)  # the check is over; the retry carries its verdict

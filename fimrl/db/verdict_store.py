@@ -1,14 +1,14 @@
 """Recording verdicts: one row per candidate, and a group becomes `scored` from counts.
 
-Both steps run in one transaction that first locks the group row, so two workers finishing
-the last two candidates of a group at the same moment cannot both miss the final count, and a
-redelivered message (``ON CONFLICT DO NOTHING``) changes nothing.
+One statement per verdict: ``fimrl_record_verdict`` (migration 0008) locks the group row,
+inserts the verdict unless one exists (a redelivered message changes nothing) and marks the
+group scored when its count is complete, all server-side in the call's own transaction. Two
+workers finishing a group's last two candidates at the same moment cannot both miss the
+final count (the migration says why).
 
-Two statements after ``BEGIN``: the lock (with the candidate's existence), then the insert
-and the count in one statement (data-modifying CTEs). The lock must be its own statement:
-under READ COMMITTED each statement reads a snapshot taken when it starts, and only a
-snapshot taken after the lock is granted sees a verdict another worker committed while
-this one waited.
+A worker stores a verdict per message, so its connection is held (:class:`VerdictWriter`):
+no pool checkout, no ping, one round trip. ``record_verdict`` is the one-off form for
+everything else.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 VERIFICATION_FIELDS = (
     "verdict",
@@ -33,6 +34,15 @@ VERIFICATION_FIELDS = (
     "cached",
 )
 
+_RECORD = text("SELECT fimrl_record_verdict(:c, :g, CAST(:v AS jsonb))")
+
+
+def _params(candidate_id: int, group_id: int, verdict: Mapping[str, Any]) -> dict[str, Any]:
+    """Bind parameters: the verification fields as one JSON object (absent ones null, and
+    the function's defaults apply)."""
+    fields = {k: verdict.get(k) for k in VERIFICATION_FIELDS}
+    return {"c": candidate_id, "g": group_id, "v": json.dumps(fields)}
+
 
 def record_verdict(
     engine: Engine, *, candidate_id: int, group_id: int, verdict: Mapping[str, Any]
@@ -42,58 +52,43 @@ def record_verdict(
     Returns False for a redelivery (a verdict was already stored) and for a candidate that no
     longer exists (its run was deleted): neither is an error for the worker.
     """
-    params = _store_params(candidate_id, group_id, verdict)
-    with engine.begin() as conn:
-        locked = conn.execute(_LOCK, params).first()
-        if locked is None or not locked.candidate_exists:
-            return False
-        stored, _scored = conn.execute(_STORE_AND_SCORE, params).one()
-        return bool(stored)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return bool(conn.execute(_RECORD, _params(candidate_id, group_id, verdict)).scalar())
 
 
-_LOCK = text(
-    "SELECT g.id, EXISTS (SELECT 1 FROM candidates c WHERE c.id = :c AND c.group_id = g.id) "
-    "AS candidate_exists FROM groups g WHERE g.id = :g FOR UPDATE OF g"
-)
+class VerdictWriter:
+    """``record_verdict`` over one held autocommit connection (a worker process's own).
 
-
-_STORE_AND_SCORE = text(
+    A connection that fails is dropped and the next call opens a new one, so a restarted
+    PostgreSQL costs the failing call (the task retries it) and nothing after.
     """
-    WITH ins AS (
-        INSERT INTO verifications (candidate_id, group_id, verdict, reward, rule, messages,
-                                   detail, duration_s, backend, lean_version, worker_host,
-                                   attempts, cached)
-        VALUES (:c, :g, :verdict, :reward, :rule,
-                COALESCE(CAST(:messages AS jsonb), '[]'::jsonb), :detail, :duration_s,
-                :backend, :lean_version, :worker_host, COALESCE(:attempts, 1),
-                COALESCE(:cached, false))
-        ON CONFLICT (candidate_id) DO NOTHING
-        RETURNING id
-    ), upd AS (
-        UPDATE groups g SET status = 'scored', scored_at = now()
-        WHERE g.id = :g AND g.status = 'pending'
-          AND (SELECT count(*) FROM verifications v WHERE v.group_id = g.id)
-              + (SELECT count(*) FROM ins) >= g.size
-        RETURNING g.id
-    )
-    SELECT (SELECT count(*) FROM ins) AS stored, (SELECT count(*) FROM upd) AS scored
-    """
-)
-"""Insert the verdict unless one exists, and mark the group scored if it is now complete.
 
-The count of the group's verdicts does not see the row this statement inserts (one
-snapshot per statement), so the insert's own count is added. Plain SQL, compiled once:
-building the same statement from SQLAlchemy constructs cost more client CPU per verdict
-than the two round trips it saves."""
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
 
+    def _connection(self) -> Connection:
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self.close()
+            self._conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._conn
 
-def _store_params(candidate_id: int, group_id: int, verdict: Mapping[str, Any]) -> dict[str, Any]:
-    """Bind parameters: every verification field (absent ones NULL, then the defaults)."""
-    params = {k: verdict.get(k) for k in VERIFICATION_FIELDS}
-    if params["messages"] is not None:
-        params["messages"] = json.dumps(params["messages"])
-    params["c"], params["g"] = candidate_id, group_id
-    return params
+    def record(self, *, candidate_id: int, group_id: int, verdict: Mapping[str, Any]) -> bool:
+        """As :func:`record_verdict`: True if this call stored the verdict."""
+        conn = self._connection()
+        try:
+            return bool(conn.execute(_RECORD, _params(candidate_id, group_id, verdict)).scalar())
+        except DBAPIError:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except DBAPIError:
+                conn.invalidate()
 
 
 def rescore_complete_groups(engine: Engine) -> int:

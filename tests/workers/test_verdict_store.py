@@ -11,9 +11,11 @@ from __future__ import annotations
 import multiprocessing
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
-from fimrl.db.verdict_store import record_verdict
+from fimrl.db.verdict_store import VerdictWriter, record_verdict
 
 from .conftest import make_group, make_task
 
@@ -33,18 +35,24 @@ def _store_side(
     together: Any,
     results: Any,
 ) -> None:
-    """One worker process: for each group, meet the other worker, then store one verdict."""
+    """One worker process: for each group, meet the other worker, then store one verdict
+    (side 0 as a worker does, over its held connection; side 1 with ``record_verdict``)."""
     from fimrl.db.session import engine_for
 
     engine = engine_for(url)
+    writer = VerdictWriter(engine)
     try:
         for group_id, cands in groups:
             together.wait(30)
-            got = record_verdict(
-                engine, candidate_id=cands[side], group_id=group_id, verdict=VERDICT
-            )
+            if side == 0:
+                got = writer.record(candidate_id=cands[side], group_id=group_id, verdict=VERDICT)
+            else:
+                got = record_verdict(
+                    engine, candidate_id=cands[side], group_id=group_id, verdict=VERDICT
+                )
             results.put(got)
     finally:
+        writer.close()
         engine.dispose()
 
 
@@ -131,3 +139,27 @@ def test_every_field_is_stored_as_given_and_defaults_fill_the_rest(
     assert stored == full
     assert rows[1].messages == [] and rows[1].attempts == 1 and rows[1].cached is False
     assert rows[1].rule is None and rows[1].lean_version is None
+
+
+def test_writer_replaces_a_connection_the_database_dropped(clean_db: Engine, run_id: int) -> None:
+    """A restarted or killed backend costs the call that meets it (the task retries it) and
+    nothing after: the writer opens a new connection on its next call."""
+    group_id, (c0, c1) = make_group(clean_db, run_id, make_task(clean_db), ["a", "b"])
+    writer = VerdictWriter(clean_db)
+    try:
+        assert writer.record(candidate_id=c0, group_id=group_id, verdict=VERDICT)
+        assert not writer.record(candidate_id=c0, group_id=group_id, verdict=VERDICT)
+        held = writer._connection().execute(text("SELECT pg_backend_pid()")).scalar()
+        with clean_db.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": held}).scalar()
+        with pytest.raises(DBAPIError):
+            writer.record(candidate_id=c1, group_id=group_id, verdict=VERDICT)
+        assert writer.record(candidate_id=c1, group_id=group_id, verdict=VERDICT)
+        again = writer._connection().execute(text("SELECT pg_backend_pid()")).scalar()
+        assert again != held
+    finally:
+        writer.close()
+    with clean_db.connect() as conn:
+        status = conn.execute(text("SELECT status FROM groups WHERE id = :g"), {"g": group_id})
+        assert status.scalar() == "scored"
+        assert conn.execute(text("SELECT count(*) FROM verifications")).scalar() == 2
