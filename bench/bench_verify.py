@@ -13,9 +13,9 @@
     until every group is ``scored`` (``max(scored_at)``, the database's clock).
     (a) and (b) run twice: with a check time (``--check-ms``, 50 by default: both arms wait
     it, the no-op in its body, the verify path in its checker — a stand-in for Lean, whose
-    prelude checks take 67-83 ms here), target: (b) >= 0.9 of (a); and at zero check time,
-    where a task does nothing at all and (b)'s share is bounded by its one durable commit
-    per verdict: reported with that bound, not judged;
+    prelude checks take 75-130 ms on the machines measured), target: (b) >= 0.9 of (a); and
+    at zero check time, where a task does nothing at all and (b)'s share is bounded by its
+    one durable commit per verdict: reported with that bound, not judged;
 (c) the same path with ``FIMRL_CHECKER_LATENCY_S=0.05`` and 1, 2, 4, 8 prefork processes.
     Target: >= 0.9 x N x the one-process throughput;
 (d) Lean: with a full toolchain (``fimrl.verify.doctor()``), checks/s per core with the REPL
