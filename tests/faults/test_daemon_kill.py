@@ -12,6 +12,12 @@ fresh random streams, so no two groups of the run may share task, policy version
 (see ``rig.DUPLICATE_GROUPS_SQL``); a task sampled again in a later batch is not a duplicate.
 "No group trained on twice": each consumed group carries the one step that used it, each
 step's ``groups_used`` equals the groups that carry it, and steps are numbered 1..K once.
+
+A group may legitimately end ``dropped`` as stale (more than ``max_staleness`` versions behind
+the learner when claimed): the dead learner's stranded claim comes back only after its lease,
+and a group the killed trainer committed but never enqueued is verified only after the
+relay's lease, while the new learner keeps stepping. Every such drop must say "stale"; any
+other ending than consumed, stale-dropped or one scored group short of a step fails.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from .rig import FaultRig
 FIRST_BATCHES = 40  # more than happen before the trainer is killed
 SECOND_BATCHES = 4
 PER_STEP = 2
+STALE_SQL = "SELECT id FROM groups WHERE status = 'dropped' AND reason LIKE 'stale:%'"
 
 
 def test_trainer_and_learner_sigkill_then_resume(make_rig) -> None:  # type: ignore[no-untyped-def]
@@ -70,9 +77,9 @@ def test_trainer_and_learner_sigkill_then_resume(make_rig) -> None:  # type: ign
     def drained() -> bool:
         if rig.trainer_pid() is not None or rig.unverified_ids():
             return False
-        total = rig.count("SELECT count(*) FROM groups")
+        usable = rig.count("SELECT count(*) FROM groups") - len(rig.ids(STALE_SQL))
         consumed = rig.count("SELECT count(*) FROM groups WHERE status = 'consumed'")
-        return consumed == total - total % PER_STEP
+        return consumed == usable - usable % PER_STEP
 
     rig.wait(drained, 180, "the second trainer to finish and the learner to consume its groups")
     stop = rig.cli("learner", "stop")
@@ -85,21 +92,23 @@ def test_trainer_and_learner_sigkill_then_resume(make_rig) -> None:  # type: ign
     assert counts.candidates == 2 * counts.groups
     assert counts.verdicts == counts.candidates
     assert counts.duplicate_verdicts == 0 and counts.unverified == 0
-    leftover = counts.groups % PER_STEP  # one group short of a step: handed back on stop
-    assert counts.groups_by_status == {"consumed": counts.groups - leftover} | (
+    stale = set(rig.ids(STALE_SQL))
+    usable = counts.groups - len(stale)
+    leftover = usable % PER_STEP  # one group short of a step: handed back on stop
+    assert counts.groups_by_status == {"consumed": usable - leftover} | (
         {"scored": leftover} if leftover else {}
-    )
+    ) | ({"dropped": len(stale)} if stale else {})
     assert counts.consumed == PER_STEP * counts.learner_steps == counts.groups_used
     assert counts.trained_twice == 0 and counts.consumed_without_step == 0
     assert counts.distinct_steps == counts.learner_steps == counts.max_step  # steps 1..K, once
     assert counts.learner_steps > dead_steps
-    # The dead learner's claims were trained on once, by the new learner.
+    # The dead learner's claims were trained on once, by the new learner (or found stale).
     assert rig.count(
         "SELECT count(*) FROM groups WHERE id = ANY(:ids) AND status = 'consumed' "
         "AND learner_step > :k",
-        ids=sorted(stranded),
+        ids=sorted(set(stranded) - stale),
         k=dead_steps,
-    ) == len(stranded)
+    ) == len(set(stranded) - stale)
     versions = rig.count("SELECT count(*) FROM policy_versions")
     assert versions == counts.learner_steps + 1  # v0 and one per step (checkpoint_every 1)
     assert "resuming from" in rig.learner_log()
