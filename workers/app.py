@@ -21,16 +21,11 @@ def _cpu_budget(**_: Any) -> None:
     apply_budget(budget_for(get_settings(), "worker"))
 
 
-#: Modules every pool process needs that nothing imports before the pool forks (the database
-#: driver loads at a child's first connection). A child retires every
+#: What every pool process needs that nothing imports before the pool forks: SQLAlchemy loads
+#: the database driver at a child's first connection. A child retires every
 #: ``worker_max_tasks_per_child`` tasks and its replacement is forked from the main process:
-#: imported there, they are inherited instead of imported again (~0.27 s per child here).
-PRELOAD = (
-    "psycopg",
-    "sqlalchemy.dialects.postgresql.psycopg",
-    "fimrl.verify.factory",
-    "fimrl.verify.latency",
-)
+#: imported there, the driver is inherited instead of imported again (~0.27 s per child here).
+PRELOAD = ("psycopg", "sqlalchemy.dialects.postgresql.psycopg")
 
 
 @signals.worker_init.connect

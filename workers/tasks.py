@@ -22,6 +22,8 @@ from fimrl.db.session import get_engine
 from fimrl.db.verdict_store import VerdictWriter
 from fimrl.seal import ForgedMessage, message_key, seal, unseal
 from fimrl.services.registry import broker_url
+from fimrl.verify.factory import make_checker
+from fimrl.verify.latency import DelayedChecker
 from fimrl.verify.repl_pool import PoolExhausted
 from fimrl.verify.types import CheckRequest, Limits, Verdict
 from workers.app import app
@@ -39,9 +41,6 @@ class MalformedMessage(ValueError):
 @functools.cache
 def checker() -> Any:
     """One checker per worker process (a REPL pool must not cross a fork)."""
-    from fimrl.verify.factory import make_checker
-    from fimrl.verify.latency import DelayedChecker
-
     settings = get_settings()
     inner = make_checker(settings)
     if settings.checker_latency_s > 0:
