@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from fimrl.db.models import Candidate, Group
@@ -30,6 +30,88 @@ class CandidateRow:
     sampling: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class GroupWrite:
+    """One group to write: its candidates and what the learner needs to re-score them.
+
+    ``write_key`` makes the write idempotent: the caller picks it before the first attempt
+    and passes the same key on every retry. When a commit reached the server but its reply
+    was lost, the retry finds the stored group (unique ``groups.write_key``) and returns its
+    ids instead of writing the group a second time.
+    """
+
+    run_id: int
+    task_id: int
+    policy_version: int
+    candidates: Sequence[CandidateRow]
+    prompt_token_ids: Sequence[int] = ()
+    prompt_format: str | None = None
+    purpose: str = "train"
+    write_key: uuid.UUID | None = None
+
+
+def write_groups(engine: Engine, groups: Sequence[GroupWrite]) -> list[tuple[int, list[int]]]:
+    """Insert groups with their candidates in one transaction; (group id, candidate ids in
+    index order) per group, in input order.
+
+    A trainer's batch costs one commit and two multi-row statements instead of a unit of
+    work per group. If a write key is already stored (a retried write), each group is written
+    on its own so every retried one finds its stored copy.
+    """
+    if not groups:
+        return []
+    try:
+        with engine.begin() as conn:
+            group_ids = [
+                conn.execute(
+                    insert(Group).returning(Group.id),
+                    {
+                        "run_id": g.run_id,
+                        "task_id": g.task_id,
+                        "policy_version": g.policy_version,
+                        "size": len(g.candidates),
+                        "purpose": g.purpose,
+                        "prompt_token_ids": list(g.prompt_token_ids),
+                        "prompt_format": g.prompt_format,
+                        "write_key": g.write_key,
+                    },
+                ).scalar_one()
+                for g in groups
+            ]
+            rows = [
+                {
+                    "group_id": group_id,
+                    "index": i,
+                    "completion": c.completion,
+                    "middle": c.middle,
+                    "token_ids": list(c.token_ids),
+                    "behaviour_logprobs": list(c.behaviour_logprobs),
+                    "sampling": c.sampling,
+                    "policy_version": g.policy_version,
+                    "prompt_tokens": c.prompt_tokens,
+                }
+                for group_id, g in zip(group_ids, groups, strict=True)
+                for i, c in enumerate(g.candidates)
+            ]
+            stored = conn.execute(
+                insert(Candidate).returning(Candidate.id, Candidate.group_id, Candidate.index),
+                rows,
+            ).all()
+    except IntegrityError:
+        if len(groups) > 1:
+            return [write_groups(engine, [g])[0] for g in groups]
+        # The unique key refused a second copy: an earlier attempt committed this group.
+        key = groups[0].write_key
+        found = _group_by_key(engine, key) if key is not None else None
+        if found is None:
+            raise
+        return [found]
+    by_group: dict[int, list[tuple[int, int]]] = {gid: [] for gid in group_ids}
+    for cid, gid, index in stored:
+        by_group[gid].append((index, cid))
+    return [(gid, [cid for _, cid in sorted(by_group[gid])]) for gid in group_ids]
+
+
 def write_group(
     engine: Engine,
     *,
@@ -42,52 +124,18 @@ def write_group(
     purpose: str = "train",
     write_key: uuid.UUID | None = None,
 ) -> tuple[int, list[int]]:
-    """Insert one group with its candidates atomically; returns (group id, candidate ids).
-
-    ``write_key`` makes the write idempotent: the caller picks it before the first attempt
-    and passes the same key on every retry. When a commit reached the server but its reply
-    was lost, the retry finds the stored group (unique ``groups.write_key``) and returns its
-    ids instead of writing the group a second time.
-    """
-    from sqlalchemy.orm import Session
-
-    try:
-        with Session(engine) as session, session.begin():
-            group = Group(
-                run_id=run_id,
-                task_id=task_id,
-                policy_version=policy_version,
-                size=len(candidates),
-                purpose=purpose,
-                prompt_token_ids=list(prompt_token_ids),
-                prompt_format=prompt_format,
-                write_key=write_key,
-            )
-            session.add(group)
-            session.flush()
-            rows = [
-                Candidate(
-                    group_id=group.id,
-                    index=i,
-                    completion=c.completion,
-                    middle=c.middle,
-                    token_ids=list(c.token_ids),
-                    behaviour_logprobs=list(c.behaviour_logprobs),
-                    sampling=c.sampling,
-                    policy_version=policy_version,
-                    prompt_tokens=c.prompt_tokens,
-                )
-                for i, c in enumerate(candidates)
-            ]
-            session.add_all(rows)
-            session.flush()
-            return group.id, [r.id for r in rows]
-    except IntegrityError:
-        # The unique key refused a second copy: an earlier attempt committed this group.
-        found = _group_by_key(engine, write_key) if write_key is not None else None
-        if found is None:
-            raise
-        return found
+    """Insert one group with its candidates atomically (:func:`write_groups` of one)."""
+    group = GroupWrite(
+        run_id,
+        task_id,
+        policy_version,
+        candidates,
+        prompt_token_ids,
+        prompt_format,
+        purpose,
+        write_key,
+    )
+    return write_groups(engine, [group])[0]
 
 
 def _group_by_key(engine: Engine, write_key: uuid.UUID) -> tuple[int, list[int]] | None:

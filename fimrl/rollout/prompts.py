@@ -317,6 +317,11 @@ def encode_prompt(fmt: PromptFormat, task: HoleContext, tokenizer: Any) -> list[
     return list(tokenizer(fmt.build(task, tokenizer), add_special_tokens=False)["input_ids"])
 
 
+def stop_strings(fmt: PromptFormat, tokenizer: Any) -> tuple[str, ...]:
+    """The stop sequences :func:`stop_token_ids` cannot give as ids: matched on decoded text."""
+    return tuple(s for s in fmt.stop_sequences if not _single_token(tokenizer, s))
+
+
 def stop_token_ids(fmt: PromptFormat, tokenizer: Any, extra: Sequence[str] = ()) -> list[int]:
     """Ids of the stop sequences that are single tokens of ``tokenizer``, plus its EOS.
 

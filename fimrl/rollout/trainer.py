@@ -17,8 +17,8 @@ One batch, in order:
    is skipped, counted, and its reason recorded; the task is not picked again.
 6. Sample G completions per task, extract the middles (an empty or garbage middle is still a
    candidate: the model produced it, and the verifier rejects it).
-7. Per group, one transaction writes the group and its G candidates; after commit, one verify
-   message per candidate is enqueued and the candidates are marked enqueued.
+7. One transaction writes the batch's groups and their G candidates each; after commit, one
+   verify message per candidate is enqueued and the candidates are marked enqueued.
 
 Failure model: a crash before a commit leaves nothing; after it, the relay enqueues. An outage
 makes the loop wait with exponential backoff and retry (never exit); SIGTERM sets the stop
@@ -45,7 +45,13 @@ from sqlalchemy import Engine, text
 from fimrl.config import Settings
 from fimrl.db.claim_store import latest_policy_version
 from fimrl.db.group_events import GroupEvents
-from fimrl.db.rollout_store import CandidateRow, mark_enqueued, verify_messages, write_group
+from fimrl.db.rollout_store import (
+    CandidateRow,
+    GroupWrite,
+    mark_enqueued,
+    verify_messages,
+    write_groups,
+)
 from fimrl.db.run_store import ensure_base_version, ensure_run
 from fimrl.outages import TRANSIENT_ERRORS
 from fimrl.rollout.candidates import candidate_rows
@@ -483,44 +489,40 @@ class Trainer:
         return PendingGroup(task, prompt_ids, rows, self.version)
 
     def _flush(self, report: BatchReport | None = None) -> None:
-        """Write and enqueue pending groups, oldest first; each group is done before the next.
+        """Write, enqueue and mark enqueued every pending group, oldest first.
 
-        Raises a transient error with the unfinished groups still pending. A stop request is
-        honoured between groups only after the generated batch is written: the batch is
-        already paid for, and each group takes milliseconds.
+        The unwritten groups share one transaction (a batch costs one commit), their messages
+        are read in one query and one statement marks them enqueued: the trainer's time
+        outside ``generate`` is the slowest stage's margin when generation is fast. Raises a
+        transient error with the unfinished groups still pending; each group remembers how far
+        it got (written, sent), so a retry neither writes nor sends anything twice. A stop
+        request waits for this: the batch is already paid for, and the writes take
+        milliseconds.
         """
         assert self.run_id is not None
-        while self.pending:
-            group = self.pending[0]
-            t_write = time.monotonic()
-            if group.group_id is None:
-                self._set_state("writing")
-                try:
-                    group.group_id, group.candidate_ids = write_group(
-                        self.engine,
-                        run_id=self.run_id,
-                        task_id=group.task.id,
-                        policy_version=group.policy_version,
-                        candidates=group.rows,
-                        prompt_token_ids=group.prompt_ids,
-                        prompt_format=self.fmt.name,
-                        write_key=group.write_key,
-                    )
-                except sqlalchemy.exc.DataError as exc:
-                    # Retrying cannot make PostgreSQL accept this value; keep the loop alive.
-                    self.pending.pop(0)
-                    self.metrics["last_error"] = f"group for task {group.task.id} refused: {exc}"
-                    log.error("group for task %d refused by PostgreSQL: %s", group.task.id, exc)
-                    continue
-            t_enqueue = time.monotonic()
-            if not group.sent:
-                self.queue.send(verify_messages(self.engine, group.candidate_ids))
+        if not self.pending:
+            return
+        t_write = time.monotonic()
+        unwritten = [g for g in self.pending if g.group_id is None]
+        if unwritten:
+            self._set_state("writing")
+            self._write(unwritten)
+        t_enqueue = time.monotonic()
+        unsent = [g for g in self.pending if not g.sent]
+        if unsent:
+            wanted = [cid for g in unsent for cid in g.candidate_ids]
+            messages: dict[int | None, list[dict[str, Any]]] = {g.group_id: [] for g in unsent}
+            for message in verify_messages(self.engine, wanted):
+                messages[message["group_id"]].append(message)
+            for group in unsent:
+                self.queue.send(messages[group.group_id])
                 group.sent = True
-            mark_enqueued(self.engine, group.candidate_ids)
-            self.pending.pop(0)
-            if report is not None:
-                report.add_time("write", t_enqueue - t_write)
-                report.add_time("enqueue", time.monotonic() - t_enqueue)
+        mark_enqueued(self.engine, [cid for g in self.pending for cid in g.candidate_ids])
+        done, self.pending = self.pending, []
+        if report is not None:
+            report.add_time("write", t_enqueue - t_write)
+            report.add_time("enqueue", time.monotonic() - t_enqueue)
+        for group in done:
             tokens = sum(len(r.token_ids) for r in group.rows)
             self.metrics["groups_written"] += 1
             self.metrics["candidates_written"] += len(group.rows)
@@ -530,6 +532,37 @@ class Trainer:
                 report.candidates += len(group.rows)
                 report.completion_tokens += tokens
                 report.group_ids.append(group.group_id)
+
+    def _write(self, groups: list[PendingGroup]) -> None:
+        """Store ``groups`` in one transaction; if PostgreSQL refuses it, one by one, so only
+        the group it cannot store is dropped (retrying cannot make it accept the value)."""
+        assert self.run_id is not None
+        writes = [
+            GroupWrite(
+                run_id=self.run_id,
+                task_id=g.task.id,
+                policy_version=g.policy_version,
+                candidates=g.rows,
+                prompt_token_ids=g.prompt_ids,
+                prompt_format=self.fmt.name,
+                write_key=g.write_key,
+            )
+            for g in groups
+        ]
+        try:
+            stored = write_groups(self.engine, writes)
+        except sqlalchemy.exc.DataError as exc:
+            if len(groups) > 1:
+                for group in groups:
+                    self._write([group])
+                return
+            group = groups[0]
+            self.pending.remove(group)
+            self.metrics["last_error"] = f"group for task {group.task.id} refused: {exc}"
+            log.error("group for task %d refused by PostgreSQL: %s", group.task.id, exc)
+            return
+        for group, (group_id, candidate_ids) in zip(groups, stored, strict=True):
+            group.group_id, group.candidate_ids = group_id, candidate_ids
 
     # --- waiting, outages, status --------------------------------------------------------------
     def _wait(self, state: str) -> None:

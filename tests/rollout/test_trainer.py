@@ -567,14 +567,15 @@ def test_a_commit_whose_reply_is_lost_is_not_written_twice(
     own = OutageAfterGenerate(str(tiny_dir))
     trainer = Trainer(s, engine, own, options=FAST)
     try:
-        own.hook = proxy.armed.set  # the first group's COMMIT loses its reply
+        own.hook = proxy.armed.set  # the batch's COMMIT loses its reply
         with pytest.raises(trainer_transient()) as lost:
             trainer.step()
         assert proxy.cut.is_set(), lost.value
-        first = trainer.pending[0]
-        assert first.group_id is None  # the trainer cannot know the group was stored
-        stored = rows(clean_db, "SELECT id, write_key FROM groups")
-        assert [g.write_key for g in stored] == [first.write_key]  # ... but it was
+        kept = list(trainer.pending)
+        assert len(kept) == 2
+        assert all(g.group_id is None for g in kept)  # the trainer cannot know it was stored
+        stored = {g.write_key: g.id for g in rows(clean_db, "SELECT id, write_key FROM groups")}
+        assert set(stored) == {g.write_key for g in kept}  # ... but it was
 
         report = trainer.step()  # retries the kept batch with the same keys
         assert report is not None and report.groups == 2 and not trainer.pending
@@ -583,10 +584,10 @@ def test_a_commit_whose_reply_is_lost_is_not_written_twice(
         engine.dispose()
         proxy.stop()
 
-    # The kept batch, once: its first group found again, not rewritten.
+    # The kept batch, once: its groups found again, not rewritten.
     groups = rows(clean_db, "SELECT id, write_key FROM groups ORDER BY id")
-    assert len(groups) == 2 and len({g.write_key for g in groups}) == 2
-    assert [g.id for g in groups if g.write_key == first.write_key] == [stored[0].id]
+    assert {g.write_key: g.id for g in groups} == stored
+    assert sorted(report.group_ids) == sorted(stored.values())
     cands = rows(clean_db, "SELECT id, enqueue_count FROM candidates ORDER BY id")
     assert len(cands) == 6 and [c.enqueue_count for c in cands] == [1] * 6
     assert sorted(queued_candidate_ids(s)) == [c.id for c in cands]
@@ -610,6 +611,67 @@ def test_write_group_with_the_same_key_returns_the_stored_group(clean_db: Engine
     assert other[0] != first[0]
     assert len(rows(clean_db, "SELECT id FROM groups")) == 2
     assert len(rows(clean_db, "SELECT id FROM candidates")) == 6
+
+
+def test_write_groups_stores_a_batch_in_order_and_a_retry_finds_it(clean_db: Engine) -> None:
+    import uuid
+
+    from fimrl.db.rollout_store import GroupWrite, write_groups
+
+    tasks = [make_task(clean_db, i) for i in (3, 4, 5)]
+    run_id = ensure_run(clean_db, "batched", kind="train")
+
+    def group(task: int, n: int) -> GroupWrite:
+        cands = [CandidateRow(f"c{task}.{i}", "m", [task, i], [-0.5, -0.25]) for i in range(n)]
+        return GroupWrite(run_id, task, 2, cands, [9, 9], "instruct", write_key=uuid.uuid4())
+
+    batch = [group(t, n) for t, n in zip(tasks, (2, 3, 1), strict=True)]
+    stored = write_groups(clean_db, batch)
+    for g, (group_id, ids) in zip(batch, stored, strict=True):
+        found = rows(
+            clean_db,
+            "SELECT c.id, c.completion, c.policy_version, g.task_id, g.size, g.write_key "
+            "FROM candidates c JOIN groups g ON g.id = c.group_id WHERE g.id = :g "
+            "ORDER BY c.index",
+            g=group_id,
+        )
+        assert [r.id for r in found] == ids
+        assert [r.completion for r in found] == [c.completion for c in g.candidates]
+        assert {(r.task_id, r.size, r.write_key, r.policy_version) for r in found} == {
+            (g.task_id, len(g.candidates), g.write_key, 2)
+        }
+    # A retry of the whole batch after a lost reply, with one group new: nothing twice.
+    extra = group(tasks[0], 2)
+    assert write_groups(clean_db, [*batch, extra])[:3] == stored
+    assert len(rows(clean_db, "SELECT id FROM groups")) == 4
+    assert len(rows(clean_db, "SELECT id FROM candidates")) == 8
+
+
+class OneUnstorableGroup(TransformersBackend):
+    """The real backend; the second prompt's first sample gets a token id PostgreSQL's
+    ``integer`` cannot hold, so storing that group raises a ``DataError``."""
+
+    def generate(self, prompts, n, sampling):  # type: ignore[no-untyped-def]
+        out = super().generate(prompts, n, sampling)
+        out[1][0].token_ids[0] = 2**40
+        return out
+
+
+def test_a_group_postgresql_refuses_is_dropped_alone(
+    clean_db: Engine, settings: Settings, tiny_dir: Path
+) -> None:
+    for i in range(3):
+        make_task(clean_db, i)
+    s = trainer_settings(settings, tiny_dir, tasks_per_batch=3)
+    trainer = Trainer(s, clean_db, OneUnstorableGroup(str(tiny_dir)), options=FAST)
+    report = trainer.step()
+    assert report is not None and report.groups == 2 and not trainer.pending
+    assert "refused" in trainer.metrics["last_error"]
+    groups = rows(clean_db, "SELECT id FROM groups ORDER BY id")
+    assert sorted(report.group_ids) == [g.id for g in groups]
+    cands = rows(clean_db, "SELECT id, enqueue_count FROM candidates ORDER BY id")
+    assert len(cands) == 6 and [c.enqueue_count for c in cands] == [1] * 6
+    assert sorted(queued_candidate_ids(s)) == [c.id for c in cands]
 
 
 def test_text_postgresql_cannot_store_is_kept_and_rejected_by_name(clean_db: Engine) -> None:
