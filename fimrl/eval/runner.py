@@ -46,7 +46,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from fimrl.config import Settings
-from fimrl.db.rollout_store import mark_enqueued, verify_messages, write_group
+from fimrl.db.rollout_store import GroupWrite, mark_enqueued, verify_messages, write_groups
 from fimrl.db.run_store import ensure_run, finish_run
 from fimrl.errors import FimrlError
 from fimrl.eval.passk import DEFAULT_KS, PassAtK, summarize, summary_to_json
@@ -613,9 +613,8 @@ class EvalRunner:
             )
             results = backend.generate([ids for _, ids in batch], options.n, sampling)
             record = sampling.record(backend.name, backend.logprob_space(sampling))
-            for (task, ids), samples in zip(batch, results, strict=True):
-                self._write_and_enqueue(run_id, spec, task, ids, samples, record, sampling)
-                written += 1
+            self._write_and_enqueue(run_id, spec, batch, results, record, sampling)
+            written += len(batch)
         log.info("%s: %d eval groups written, %d tasks skipped", spec.label, written, len(skipped))
         return skipped
 
@@ -623,23 +622,26 @@ class EvalRunner:
         self,
         run_id: int,
         spec: VersionSpec,
-        task: SampledTask,
-        prompt_ids: list[int],
-        samples: Sequence[Any],
+        batch: Sequence[tuple[SampledTask, list[int]]],
+        results: Sequence[Sequence[Any]],
         record: dict[str, Any],
         sampling: Sampling,
     ) -> None:
-        rows = candidate_rows(self.fmt, task, prompt_ids, samples, record, seed=sampling.seed)
-        _group_id, candidate_ids = write_group(
-            self.engine,
-            run_id=run_id,
-            task_id=task.id,
-            policy_version=spec.version,
-            candidates=rows,
-            prompt_token_ids=prompt_ids,
-            prompt_format=self.fmt.name,
-            purpose="eval",
-        )
+        """A sampled batch costs one transaction, one read of its messages and one mark, as
+        in the trainer: eval runs sample hundreds of groups per policy version."""
+        writes = [
+            GroupWrite(
+                run_id=run_id,
+                task_id=task.id,
+                policy_version=spec.version,
+                candidates=candidate_rows(self.fmt, task, ids, samples, record, seed=sampling.seed),
+                prompt_token_ids=ids,
+                prompt_format=self.fmt.name,
+                purpose="eval",
+            )
+            for (task, ids), samples in zip(batch, results, strict=True)
+        ]
+        candidate_ids = [cid for _, ids in write_groups(self.engine, writes) for cid in ids]
         self.queue.send(verify_messages(self.engine, candidate_ids))
         mark_enqueued(self.engine, candidate_ids)
 

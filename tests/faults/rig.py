@@ -373,6 +373,15 @@ class FaultRig:
         except (OSError, ValueError):
             return {}
 
+    def learner_state(self) -> str | None:
+        """The running learner's state from its status file: "running" or "waiting: ..." once
+        its model is loaded and it consumes, None before (or when it is not running)."""
+        try:
+            status = json.loads(self._daemon_file("learner", "status.json").read_text())
+        except (OSError, ValueError):
+            return None
+        return str(status.get("state")) if self.learner_pid() else None
+
     def trainer_batches(self) -> int:
         """Batches the running trainer has produced (its status file)."""
         return int(self.trainer_status().get("batches") or 0)

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from .rig import FaultRig
 
-BATCHES = 6
+BATCHES = 8
 
 
 def test_postgres_restart_mid_run(make_rig) -> None:  # type: ignore[no-untyped-def]
     rig: FaultRig = make_rig(checker_latency_s=1.0)
     rig.add_tasks(6)
     worker = rig.start_worker("w1", concurrency=2)
-    trainer = rig.start_trainer(max_batches=BATCHES)
+    # The learner is consuming before the trainer starts: it takes seconds to load, and a
+    # trainer that ran ahead meanwhile would leave no batch to freeze a check in (the
+    # trainer must be two batches short of its end, see freeze_worker_holding_work).
     learner = rig.start_learner(max_steps=BATCHES)
+    rig.wait(lambda: rig.learner_state() not in (None, "stopped"), 120, "the learner to consume")
+    trainer = rig.start_trainer(max_batches=BATCHES)
     verdicts = lambda: rig.count("SELECT count(*) FROM verifications")  # noqa: E731
 
     rig.wait(lambda: rig.count("SELECT count(*) FROM learner_steps") >= 1, 120, "a learner step")
