@@ -167,6 +167,10 @@ def verify_messages(engine: Engine, candidate_ids: Sequence[int]) -> list[dict[s
 
 
 def mark_enqueued(engine: Engine, candidate_ids: Sequence[int]) -> None:
+    """Stamp the enqueue lease the relay reads; no round trip when there is nothing to mark
+    (a batch whose every group PostgreSQL refused)."""
+    if not candidate_ids:
+        return
     with engine.begin() as conn:
         conn.execute(
             text(
