@@ -156,7 +156,7 @@ def test_a_killed_experiment_resumes_at_its_last_point(
         "resume",
         tiny,
         ["ntp"],
-        'match = "steps"\namount = 120\npoints = [0.05, 1.0]',
+        'match = "steps"\namount = 60\npoints = [0.1, 1.0]',
     )
     env = settings_env(settings)
     proc = subprocess.Popen(
@@ -184,13 +184,13 @@ def test_a_killed_experiment_resumes_at_its_last_point(
     assert "[ntp] resuming" in done.stdout
     assert "resuming ntp from point 1 (6 steps)" in done.stdout
     points = _points(clean_db, "resume")["ntp"]
-    assert [(p["point"], p["steps"]) for p in points] == [(1, 6), (2, 120)]
+    assert [(p["point"], p["steps"]) for p in points] == [(1, 6), (2, 60)]
     assert points[0]["created_at"] == first[0]["created_at"]  # kept, not redone
     arm = _arms(clean_db, "resume")["ntp"]
-    assert (arm["status"], arm["steps"]) == ("evaluated", 120)
-    # The resumed run went on from step 6: its trainer state holds steps 7..120 only once.
+    assert (arm["status"], arm["steps"]) == ("evaluated", 60)
+    # The resumed run went on from step 6: its trainer state holds steps 7..60 only once.
     state = Path(points[1]["checkpoint"]) / "resume" / "trainer_state.json"
-    assert '"global_step": 120' in state.read_text()
+    assert '"global_step": 60' in state.read_text()
 
 
 def test_bad_experiment_files_are_refused_clearly(settings: Any, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures of the rollout tests: the real SmolLM2 tokenizer (loaded once) and sample tasks.
+"""Fixtures of the rollout tests: the real SmolLM2 model converted once, and sample tasks.
 
 Loading the tokenizer from the GGUF takes seconds, so one session-scoped copy serves every
 test; tests must not change it (copy it first, e.g. with ``with_fim_tokens``).
@@ -6,11 +6,14 @@ test; tests must not change it (copy it first, e.g. with ``with_fim_tokens``).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from fimrl.rollout.models import SMOLLM2_NAME, load_causal_lm
 from fimrl.rollout.prompts import with_fim_tokens
 
 
@@ -126,3 +129,17 @@ def sample_task(request: pytest.FixtureRequest) -> Task:
 def samples() -> dict[str, Task]:
     """All sample tasks by name."""
     return dict(SAMPLE_TASKS)
+
+
+@pytest.fixture(scope="package")
+def gguf_cache(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any, float]:
+    """The offline default (SmolLM2-135M-Instruct GGUF) converted into a fresh model cache:
+    (cache dir, the converted model, seconds the conversion took).
+
+    The conversion is the expensive part (~20-35 s), so the cache tests and the generation
+    test share one per run of this package; the model is freed when the package ends.
+    """
+    cache = tmp_path_factory.mktemp("models")
+    started = time.monotonic()
+    model = load_causal_lm(SMOLLM2_NAME, cache_dir=cache)
+    return cache, model, time.monotonic() - started

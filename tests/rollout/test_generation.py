@@ -7,7 +7,6 @@ same model over the unpadded prompt + completion (``completion_logprobs``).
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 import torch
 
-from fimrl.config import REPO_ROOT, Settings
+from fimrl.config import Settings
 from fimrl.learn.logprobs import completion_logprobs
 from fimrl.rollout.backends.transformers_backend import TransformersBackend
 from fimrl.rollout.generation import (
@@ -237,14 +236,13 @@ def test_vllm_is_imported_only_when_selected(tmp_path: Path) -> None:
             make_backend(settings)
 
 
-def test_default_model_generates() -> None:
+def test_default_model_generates(gguf_cache: tuple[Path, Any, float]) -> None:
     """The offline default (SmolLM2-135M-Instruct GGUF) samples a real instruct answer.
 
-    The GGUF is converted once (~20 s) into the default state dir's model cache
-    (``<repo>/.fimrl/models``, git-ignored, the same cache ``fimrl demo`` and the benchmark use;
-    written atomically) or into ``$FIMRL_TEST_MODEL_CACHE``; later runs load it in ~0.2 s.
+    It loads from the model cache the rollout package's ``gguf_cache`` fixture converted once
+    (the cache ``fimrl demo`` and the benchmark keep under ``<state dir>/models``).
     """
-    cache = Path(os.environ.get("FIMRL_TEST_MODEL_CACHE") or REPO_ROOT / ".fimrl" / "models")
+    cache, _model, _convert_s = gguf_cache
     settings = Settings(state_dir=cache.parent, max_new_tokens=16, temperature=0.7)
     backend = TransformersBackend(SMOLLM2_NAME, cache_dir=cache)
     fmt = get_prompt_format(settings.prompt_format)

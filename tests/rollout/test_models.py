@@ -194,14 +194,6 @@ def test_tiny_model_with_fim_tokens(tmp_path: Path, smollm2_tokenizer: Any) -> N
 # --- the GGUF default and its cache (loads the real 135M model once: ~20 s) ----------------------
 
 
-@pytest.fixture(scope="module")
-def gguf_cache(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any, float]:
-    cache = tmp_path_factory.mktemp("models")
-    started = time.monotonic()
-    model = load_causal_lm(SMOLLM2_NAME, cache_dir=cache)
-    return cache, model, time.monotonic() - started
-
-
 @pytest.mark.slow
 def test_gguf_cache_is_a_plain_checkpoint(gguf_cache: tuple[Path, Any, float]) -> None:
     cache, model, _ = gguf_cache
