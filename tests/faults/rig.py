@@ -39,6 +39,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from fimrl.config import Settings
 from fimrl.db import migrate
+from fimrl.services.daemon import Daemon
 from fimrl.services.postgres import EmbeddedPostgres
 from fimrl.services.process import pid_alive, read_pid_file
 from fimrl.services.redis import EmbeddedRedis
@@ -368,19 +369,13 @@ class FaultRig:
         return pid if pid_alive(pid) else None
 
     def trainer_status(self) -> dict[str, Any]:
-        try:
-            return dict(json.loads(self._daemon_file("trainer", "status.json").read_text()))
-        except (OSError, ValueError):
-            return {}
+        return Daemon(self.state_dir, "trainer").read_status()
 
     def learner_state(self) -> str | None:
         """The running learner's state from its status file: "running" or "waiting: ..." once
         its model is loaded and it consumes, None before (or when it is not running)."""
-        try:
-            status = json.loads(self._daemon_file("learner", "status.json").read_text())
-        except (OSError, ValueError):
-            return None
-        return str(status.get("state")) if self.learner_pid() else None
+        state = Daemon(self.state_dir, "learner").read_status().get("state")
+        return str(state) if state is not None and self.learner_pid() else None
 
     def trainer_batches(self) -> int:
         """Batches the running trainer has produced (its status file)."""
